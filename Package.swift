@@ -1,0 +1,61 @@
+// swift-tools-version: 6.1
+// PISim: a private-inference simulator.
+//
+// Set PISIM_BENCHMARKS=1 to add the benchmark executable (`swift run -c release
+// PISimBenchmarks`); the default build and CI stay free of it.
+
+import Foundation
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "PISim",
+    products: [
+        .executable(name: "pisim", targets: ["pisim"]),
+        .library(name: "Arithmetic", targets: ["Arithmetic"]),
+        .library(name: "Randomness", targets: ["Randomness"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGMP",
+            providers: [.apt(["libgmp-dev"]), .brew(["gmp"])]
+        ),
+        .target(name: "Randomness", swiftSettings: strictSettings),
+        .target(name: "Arithmetic", dependencies: ["CGMP", "Randomness"], swiftSettings: strictSettings),
+        .target(name: "Tensors", dependencies: ["Arithmetic"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "pisim",
+            dependencies: [
+                "Arithmetic",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ArithmeticTests",
+            dependencies: ["Arithmetic", "Randomness"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Randomness"], swiftSettings: strictSettings),
+    ]
+)
+
+if ProcessInfo.processInfo.environment["PISIM_BENCHMARKS"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "PISimBenchmarks",
+            dependencies: ["Arithmetic", "Tensors", "Randomness"],
+            path: "Benchmarks/PISimBenchmarks",
+            swiftSettings: strictSettings
+        )
+    )
+}
