@@ -1,0 +1,146 @@
+// Foundation-layer benchmarks: modular multiplication and matrix products, each reported
+// with its ratio to a plaintext baseline measured in the same run.
+//
+//     PISIM_BENCHMARKS=1 swift run -c release PISimBenchmarks
+//
+// Every figure is the median of several repetitions; chains of dependent operations keep
+// the compiler from hoisting or vectorising the scalar loops.
+
+import Arithmetic
+import Foundation
+import Randomness
+import Tensors
+
+/// Results are folded into this heap word so that no measured loop is dead code.
+nonisolated(unsafe) let sink = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+@inline(never) func blackHole(_ value: UInt64) { sink.pointee ^= value }
+@inline(never) func blackHole(_ value: Double) { sink.pointee ^= value.bitPattern }
+@inline(never) func blackHole(_ value: BigInteger) { sink.pointee ^= value.truncatedUInt64 }
+@inline(never) func blackHole<T>(_ value: Tensor<T>?) { sink.pointee &+= UInt64(value?.count ?? 0) }
+
+/// Median wall time of `body` in nanoseconds over `repetitions` runs.
+func medianNanoseconds(repetitions: Int = 7, _ body: () -> Void) -> Double {
+    let clock = ContinuousClock()
+    var samples = [Double]()
+    for _ in 0..<repetitions {
+        let d = clock.measure(body)
+        samples.append(Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9)
+    }
+    samples.sort()
+    return samples[samples.count / 2]
+}
+
+func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(repeating: " ", count: w - s.count) }
+func fmt(_ x: Double, _ digits: Int = 2) -> String {
+    String(format: "%.\(digits)f", x)
+}
+
+// MARK: - Modular multiplication
+
+let chain = 2_000_000
+var g = ChaChaRandom(seed: 1)
+let prime: UInt64 = (1 << 61) - 1
+let modulus = try Modulus(prime)
+let x0 = g.next() % prime, y0 = g.next() % prime
+
+let doubleNs = medianNanoseconds {
+    var x = Double(x0 % 1000) + 1.5
+    let y = 1.0 + Double(y0 % 7) * 1e-12
+    for _ in 0..<chain { x = x * y }
+    blackHole(x)
+} / Double(chain)
+
+let ring64Ns = medianNanoseconds {
+    var x = x0 | 1
+    let y = y0 | 1
+    for _ in 0..<chain { x = x &* y &+ 1 }
+    blackHole(x)
+} / Double(chain)
+
+let barrettNs = medianNanoseconds {
+    var x = x0
+    for _ in 0..<chain { x = modulus.multiplyMod(x, y0) }
+    blackHole(x)
+} / Double(chain)
+
+let shoup = modulus.multiplier(y0)
+let shoupNs = medianNanoseconds {
+    var x = x0
+    for _ in 0..<chain { x = shoup.multiplyMod(x) }
+    blackHole(x)
+} / Double(chain)
+
+let uint128Ns = medianNanoseconds {
+    var x = x0
+    for _ in 0..<chain { x = UInt64((UInt128(x) * UInt128(y0)) % UInt128(prime)) }
+    blackHole(x)
+} / Double(chain)
+
+func gmpInPlace(modulus m: BigInteger, a: BigInteger, b: BigInteger, count: Int) -> Double {
+    medianNanoseconds {
+        var x = a
+        for _ in 0..<count { x.formMultiply(by: b, modulo: m) }
+        blackHole(x)
+    } / Double(count)
+}
+
+func gmpAllocating(modulus m: BigInteger, a: BigInteger, b: BigInteger, count: Int) -> Double {
+    medianNanoseconds {
+        var x = a
+        for _ in 0..<count { x = (x * b).modulo(m) }
+        blackHole(x)
+    } / Double(count)
+}
+
+let gmpChain = 500_000
+let bigPrime = BigInteger(prime)
+let gmp61InPlace = gmpInPlace(modulus: bigPrime, a: BigInteger(x0), b: BigInteger(y0), count: gmpChain)
+let gmp61Alloc = gmpAllocating(modulus: bigPrime, a: BigInteger(x0), b: BigInteger(y0), count: gmpChain)
+let q256 = BigInteger.powerOfTwo(255) - 19
+let a256 = BigInteger.random(below: q256, using: &g), b256 = BigInteger.random(below: q256, using: &g)
+let gmp256InPlace = gmpInPlace(modulus: q256, a: a256, b: b256, count: gmpChain)
+let gmp256Alloc = gmpAllocating(modulus: q256, a: a256, b: b256, count: gmpChain)
+
+let prgWords = 4_000_000
+let prgNs = medianNanoseconds {
+    var r = ChaChaRandom(seed: 2)
+    var acc: UInt64 = 0
+    for _ in 0..<prgWords { acc ^= r.next() }
+    blackHole(acc)
+} / Double(prgWords)
+
+print("Modular multiplication (dependent chain, ns per operation; ratio to one Double multiply)")
+print(pad("operation", 46) + pad("ns/op", 10) + "× Double")
+for (name, ns) in [
+    ("Double multiply (plaintext baseline)", doubleNs),
+    ("Z/2^64 native (&*, &+)", ring64Ns),
+    ("61-bit prime, Barrett (Modulus.multiplyMod)", barrettNs),
+    ("61-bit prime, Shoup (constant multiplicand)", shoupNs),
+    ("61-bit prime, UInt128 % (compiler division)", uint128Ns),
+    ("61-bit prime, GMP in place (formMultiply)", gmp61InPlace),
+    ("61-bit prime, GMP allocating ((x*y).modulo)", gmp61Alloc),
+    ("255-bit prime, GMP in place", gmp256InPlace),
+    ("255-bit prime, GMP allocating", gmp256Alloc),
+    ("ChaCha20 PRG, one UInt64", prgNs),
+] {
+    print(pad(name, 46) + pad(fmt(ns), 10) + fmt(ns / doubleNs, 1))
+}
+
+// MARK: - Matrix products
+
+print("")
+print("Matrix product, m = k = n (median of 7; GFLOP-equivalent = 2·m·n·k / time)")
+print(pad("shape", 16) + pad("Double GFLOP/s", 16) + pad("UInt64 GOP/s", 16) + pad("Z/q (61-bit) GOP/s", 20) + "UInt64 time ÷ Double time")
+for size in [64, 256, 512] {
+    let a = try Tensor(shape: [size, size], element: { _ in g.next() })
+    let b = try Tensor(shape: [size, size], element: { _ in g.next() })
+    let ad = a.map { Double($0 >> 40) }, bd = b.map { Double($0 >> 40) }
+    let flops = 2.0 * Double(size * size * size)
+    let dNs = medianNanoseconds { blackHole(try? ad.matmul(bd)) }
+    let uNs = medianNanoseconds { blackHole(try? a.matmul(b)) }
+    let zq = WordModulusRing(modulus)
+    let aq = a.map { $0 % prime }, bq = b.map { $0 % prime }
+    let qNs = size <= 256 ? medianNanoseconds(repetitions: 3) { blackHole(try? aq.matmul(bq, in: zq)) } : .nan
+    print(pad("\(size)×\(size)×\(size)", 16) + pad(fmt(flops / dNs), 16) + pad(fmt(flops / uNs), 16)
+          + pad(qNs.isNaN ? "—" : fmt(flops / qNs), 20) + fmt(uNs / dNs))
+}
