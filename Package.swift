@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "Arithmetic", targets: ["Arithmetic"]),
         .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Backend", targets: ["Backend"]),
+        .library(name: "Approximation", targets: ["Approximation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +32,8 @@ let package = Package(
         .target(name: "Randomness", swiftSettings: strictSettings),
         .target(name: "Arithmetic", dependencies: ["CGMP", "Randomness"], swiftSettings: strictSettings),
         .target(name: "Tensors", dependencies: ["Arithmetic"], swiftSettings: strictSettings),
+        .target(name: "Backend", dependencies: ["Arithmetic", "Randomness", "Tensors"], swiftSettings: strictSettings),
+        .target(name: "Approximation", dependencies: ["Backend", "Arithmetic", "Tensors"], swiftSettings: strictSettings),
         .executableTarget(
             name: "pisim",
             dependencies: [
@@ -46,6 +50,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Randomness"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ApproximationTests",
+            dependencies: ["Approximation", "Backend", "Arithmetic", "Tensors"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
     ]
 )
 

@@ -1,0 +1,63 @@
+import Tensors
+
+/// The operations an approximation is written against. A backend decides how numbers are
+/// represented (Double, clear fixed point, additive shares, CKKS ciphertexts) and what each
+/// operation costs; catalog functions are written once, generically, over this protocol.
+///
+/// Values are tensors; binary operations broadcast as NumPy does (a row of shape […, 1]
+/// against […, n]). Shapes come from validated inputs, so a mismatch is a bug in the
+/// calling algorithm, not a user error.
+public protocol ArithmeticBackend: AnyObject {
+    /// The backend's representation of a tensor of reals.
+    associatedtype Value
+
+    /// A short name for reports ("plaintext", "fixed-point Z/2^64 f=16", …).
+    var name: String { get }
+
+    /// The shape of `value`.
+    func shape(of value: Value) -> [Int]
+
+    /// Brings clear inputs into the backend (encode, secret-share, encrypt).
+    func input(_ x: Tensor<Double>) -> Value
+
+    /// The reals `value` stands for (decode, reconstruct, decrypt).
+    func reveal(_ value: Value) -> Tensor<Double>
+
+    /// A public constant tensor.
+    func constant(_ c: Double, shape: [Int]) -> Value
+
+    func add(_ a: Value, _ b: Value) -> Value
+    func subtract(_ a: Value, _ b: Value) -> Value
+    func negate(_ a: Value) -> Value
+    func addConstant(_ a: Value, _ c: Double) -> Value
+
+    /// a · c for a public real c (a truncation in fixed point, a rescale in CKKS).
+    func multiplyConstant(_ a: Value, _ c: Double) -> Value
+
+    /// a · k for a public integer k (no truncation, no rescale).
+    func multiplyInteger(_ a: Value, _ k: Int) -> Value
+
+    /// Elementwise a · b of two private values (Beaver triple, ciphertext product).
+    func multiply(_ a: Value, _ b: Value) -> Value
+
+    /// a², which several protocols do cheaper than a general product.
+    func square(_ a: Value) -> Value
+
+    /// Sum along `axis`, keeping it with extent 1.
+    func sum(_ a: Value, alongAxis axis: Int) -> Value
+}
+
+/// Backends that can compare privately (2PC, and the clear references). CKKS cannot and
+/// approximates sign by polynomials instead.
+public protocol ComparisonBackend: ArithmeticBackend {
+    /// 1 where a < 0, else 0.
+    func isNegative(_ a: Value) -> Value
+
+    /// The maximum along `axis`, keeping it with extent 1.
+    func maximum(_ a: Value, alongAxis axis: Int) -> Value
+}
+
+extension ArithmeticBackend {
+    /// The number of elements of `value`.
+    public func count(of value: Value) -> Int { shape(of: value).reduce(1, *) }
+}

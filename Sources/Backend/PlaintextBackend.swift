@@ -1,0 +1,25 @@
+import Tensors
+
+/// Exact `Double` arithmetic: the reference every other backend is compared with.
+public final class PlaintextBackend: ComparisonBackend {
+    public typealias Value = Tensor<Double>
+
+    public init() {}
+
+    public var name: String { "plaintext" }
+    public func shape(of value: Value) -> [Int] { value.shape }
+    public func input(_ x: Tensor<Double>) -> Value { x }
+    public func reveal(_ value: Value) -> Tensor<Double> { value }
+    public func constant(_ c: Double, shape: [Int]) -> Value { Tensor(uncheckedShape: shape, repeating: c) }
+    public func add(_ a: Value, _ b: Value) -> Value { a.broadcasting(b, +) }
+    public func subtract(_ a: Value, _ b: Value) -> Value { a.broadcasting(b, -) }
+    public func negate(_ a: Value) -> Value { a.map { -$0 } }
+    public func addConstant(_ a: Value, _ c: Double) -> Value { a.map { $0 + c } }
+    public func multiplyConstant(_ a: Value, _ c: Double) -> Value { a.map { $0 * c } }
+    public func multiplyInteger(_ a: Value, _ k: Int) -> Value { a.map { $0 * Double(k) } }
+    public func multiply(_ a: Value, _ b: Value) -> Value { a.broadcasting(b, *) }
+    public func square(_ a: Value) -> Value { a.map { $0 * $0 } }
+    public func sum(_ a: Value, alongAxis axis: Int) -> Value { a.reducing(alongAxis: axis, initial: 0, +) }
+    public func isNegative(_ a: Value) -> Value { a.map { $0 < 0 ? 1 : 0 } }
+    public func maximum(_ a: Value, alongAxis axis: Int) -> Value { a.reducing(alongAxis: axis, initial: -.infinity) { max($0, $1) } }
+}
