@@ -34,10 +34,11 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["Arithmetic"], swiftSettings: strictSettings),
         .target(name: "Backend", dependencies: ["Arithmetic", "Randomness", "Tensors"], swiftSettings: strictSettings),
         .target(name: "Approximation", dependencies: ["Backend", "Arithmetic", "Tensors"], swiftSettings: strictSettings),
+        .target(name: "Plotting", swiftSettings: strictSettings),
         .executableTarget(
             name: "pisim",
             dependencies: [
-                "Arithmetic",
+                "Arithmetic", "Approximation", "Backend", "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -32,7 +32,9 @@ public struct Interval: Sendable, Hashable, CustomStringConvertible, Codable {
     /// [−1, 1].
     public static let unit = Interval(uncheckedLower: -1, upper: 1)
 
-    init(uncheckedLower lower: Double, upper: Double) {
+    /// Creates [lower, upper] from constants the caller knows to be finite with
+    /// lower < upper (defaults in code, never user input).
+    public init(uncheckedLower lower: Double, upper: Double) {
         self.lower = lower
         self.upper = upper
     }

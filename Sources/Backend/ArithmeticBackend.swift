@@ -45,12 +45,12 @@ public protocol ArithmeticBackend: AnyObject {
 
     /// Sum along `axis`, keeping it with extent 1.
     func sum(_ a: Value, alongAxis axis: Int) -> Value
-}
 
-/// Backends that can compare privately (2PC, and the clear references). CKKS cannot and
-/// approximates sign by polynomials instead.
-public protocol ComparisonBackend: ArithmeticBackend {
-    /// 1 where a < 0, else 0.
+    /// a ⊙ m for a public tensor m (masks, public weights), broadcasting.
+    func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value
+
+    /// 1 where a < 0, else 0: a private comparison (a protocol in 2PC; a composite
+    /// polynomial sign approximation in CKKS).
     func isNegative(_ a: Value) -> Value
 
     /// The maximum along `axis`, keeping it with extent 1.

@@ -9,7 +9,7 @@ import Tensors
 ///
 /// Inputs out of the representable range are saturated and counted (`inputOverflows`);
 /// products whose exact value leaves the ring are counted (`productWraps`).
-public final class FixedPointBackend<Ring: ModularRing>: ComparisonBackend {
+public final class FixedPointBackend<Ring: ModularRing>: ArithmeticBackend {
     public typealias Value = Tensor<Ring.Element>
 
     public let format: FixedPointFormat<Ring>
@@ -65,6 +65,13 @@ public final class FixedPointBackend<Ring: ModularRing>: ComparisonBackend {
 
     public func sum(_ a: Value, alongAxis axis: Int) -> Value {
         a.reducing(alongAxis: axis, initial: ring.zero) { ring.add($0, $1) }
+    }
+
+    /// Integer entries (0/1 masks) multiply without truncation; others are encoded and truncated.
+    public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
+        a.broadcasting(m) { x, c in
+            c == c.rounded() && abs(c) < 1e15 ? ring.multiply(x, ring.element(Int(c))) : product(x, encodeConstant(c))
+        }
     }
 
     /// Exact comparison of the centered value (what a comparison protocol outputs).

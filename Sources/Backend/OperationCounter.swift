@@ -34,7 +34,7 @@ public struct OperationCounts: Sendable, Hashable, Codable {
 /// A backend that computes nothing but records every operation and the depth of every
 /// value. Polynomial schedules run on it to report their exact cost: the counts are
 /// those of the code path itself, not of a formula.
-public final class OperationCounter: ComparisonBackend {
+public final class OperationCounter: ArithmeticBackend {
     public typealias Value = TracedValue
 
     public private(set) var counts = OperationCounts()
@@ -86,6 +86,11 @@ public final class OperationCounter: ComparisonBackend {
         let k = axis < 0 ? axis + r.shape.count : axis
         if r.shape.indices.contains(k) { r.shape[k] = 1 }
         return r
+    }
+
+    public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
+        if m.scalars.allSatisfy({ $0 == $0.rounded() }) { return multiplyInteger(a, 1) }
+        return multiplyConstant(a, 0.5)
     }
 
     public func isNegative(_ a: Value) -> Value {

@@ -1,7 +1,7 @@
 import Tensors
 
 /// Exact `Double` arithmetic: the reference every other backend is compared with.
-public final class PlaintextBackend: ComparisonBackend {
+public final class PlaintextBackend: ArithmeticBackend {
     public typealias Value = Tensor<Double>
 
     public init() {}
@@ -20,6 +20,7 @@ public final class PlaintextBackend: ComparisonBackend {
     public func multiply(_ a: Value, _ b: Value) -> Value { a.broadcasting(b, *) }
     public func square(_ a: Value) -> Value { a.map { $0 * $0 } }
     public func sum(_ a: Value, alongAxis axis: Int) -> Value { a.reducing(alongAxis: axis, initial: 0, +) }
+    public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value { a.broadcasting(m, *) }
     public func isNegative(_ a: Value) -> Value { a.map { $0 < 0 ? 1 : 0 } }
     public func maximum(_ a: Value, alongAxis axis: Int) -> Value { a.reducing(alongAxis: axis, initial: -.infinity) { max($0, $1) } }
 }

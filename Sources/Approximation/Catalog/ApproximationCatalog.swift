@@ -1,0 +1,217 @@
+/// Settings that select and tune one catalog entry. Unset values take the defaults
+/// documented per function in `ApproximationCatalog`.
+public struct ApproximationOptions: Sendable {
+    public var method: String?
+    public var degree: Int?
+    public var iterations: Int?
+    public var range: Interval?
+    public var schedule: EvaluationSchedule = .chebyshevBSGS
+    /// Power-Softmax power.
+    public var p: Int = 4
+    /// Power-Softmax variant: "sum", "epsilon", "mean", "stable".
+    public var variant: String = "mean"
+    public var epsilon: Double?
+    /// Row length for row functions.
+    public var length: Int = 128
+    /// Inner reciprocal for row functions: "newton" or "goldschmidt".
+    public var reciprocalMethod: String?
+    public var reciprocalIterations: Int?
+    public var reciprocalRange: Interval?
+    /// Limit-exp iterations where an exp is inside.
+    public var expIterations: Int?
+
+    public init() {}
+}
+
+/// Names every nonlinearity and method PISim knows, and builds them from options.
+public enum ApproximationCatalog {
+    /// Function names accepted by `make`, with their methods (first is the default).
+    public static let methods: [(function: String, methods: [String])] = [
+        ("exp", ["limit", "taylor-squaring"] + polynomialMethods),
+        ("reciprocal", ["newton", "goldschmidt"] + polynomialMethods),
+        ("inv-sqrt", ["newton"] + polynomialMethods),
+        ("sqrt", ["newton"] + polynomialMethods),
+        ("gelu", ["bumblebee", "puma"] + fittedMethods),
+        ("gelu-tanh", fittedMethods),
+        ("relu", ["comparison", "composite"]),
+        ("sigmoid", ["crypten"] + fittedMethods),
+        ("tanh", fittedMethods),
+        ("layernorm", ["newton"] + polynomialMethods),
+        ("softmax", ["limit", "taylor-squaring"]),
+        ("2quad", ["newton", "goldschmidt"]),
+        ("relu-softmax", ["newton", "goldschmidt"]),
+        ("power-softmax", ["goldschmidt", "newton"]),
+    ]
+
+    static let polynomialMethods = FitMethod.allCases.map(\.rawValue)
+    /// Fitting methods for functions without a closed-form Taylor series here.
+    static let fittedMethods = FitMethod.allCases.filter { $0 != .taylor }.map(\.rawValue)
+
+    /// Builds the approximation of `function` described by `options`.
+    ///
+    /// - Throws: `ApproximationError` naming the unknown function or method, or the
+    ///   parameter that cannot work.
+    public static func make(_ function: String, _ o: ApproximationOptions) throws(ApproximationError) -> any NonlinearApproximation {
+        guard let entry = methods.first(where: { $0.function == function }) else {
+            throw .invalidParameter("unknown function '\(function)'; known: \(methods.map(\.function).joined(separator: ", "))")
+        }
+        let method = o.method ?? entry.methods[0]
+        guard entry.methods.contains(method) else {
+            throw .invalidParameter("unknown method '\(method)' for \(function); known: \(entry.methods.joined(separator: ", "))")
+        }
+        if let fit = FitMethod(rawValue: method) {
+            return try polynomial(function, fit: fit, o)
+        }
+        switch (function, method) {
+        case ("exp", "limit"):
+            return try LimitExponential(iterations: o.iterations ?? 8, range: o.range)
+        case ("exp", "taylor-squaring"):
+            return try TaylorSquaringExponential(degree: o.degree ?? 6, squarings: o.iterations ?? 4, range: o.range)
+        case ("reciprocal", "newton"), ("reciprocal", "goldschmidt"):
+            return try reciprocal(method: method, iterations: o.iterations, range: o.range ?? Interval(uncheckedLower: 1, upper: 64), o)
+        case ("inv-sqrt", "newton"):
+            return try NewtonInverseSqrt(iterations: o.iterations ?? 3, initial: .cryptenInverseSqrt(expIterations: o.expIterations ?? 8),
+                                         range: o.range ?? Interval(uncheckedLower: 0.1, upper: 100))
+        case ("sqrt", "newton"):
+            return SqrtViaInverse(try NewtonInverseSqrt(iterations: o.iterations ?? 3, initial: .cryptenInverseSqrt(expIterations: o.expIterations ?? 8),
+                                                        range: o.range ?? Interval(uncheckedLower: 0.1, upper: 100)))
+        case ("gelu", "bumblebee"): return PiecewisePolynomial.bumblebeeGELU
+        case ("gelu", "puma"): return PiecewisePolynomial.pumaGELU
+        case ("relu", "comparison"):
+            return ReLUApproximation(sign: .comparison, range: o.range ?? Interval(uncheckedLower: -64, upper: 64))
+        case ("relu", "composite"):
+            let range = o.range ?? Interval(uncheckedLower: -8, upper: 8)
+            return ReLUApproximation(sign: .composite(iterations: o.iterations ?? 8, bound: max(Swift.abs(range.lower), Swift.abs(range.upper))), range: range)
+        case ("sigmoid", "crypten"):
+            return CrypTenSigmoid(expIterations: o.expIterations ?? 8, newtonIterations: o.iterations ?? 3,
+                                  range: o.range ?? Interval(uncheckedLower: -64, upper: 64))
+        case ("layernorm", "newton"):
+            let inner = try NewtonInverseSqrt(iterations: o.reciprocalIterations ?? 3, initial: .cryptenInverseSqrt(expIterations: o.expIterations ?? 8),
+                                              range: o.reciprocalRange ?? Interval(uncheckedLower: 1e-3, upper: 100))
+            return LayerNormApproximation(inverseSqrt: inner, epsilon: o.epsilon ?? 1e-5, range: o.range ?? Interval(uncheckedLower: -16, upper: 16))
+        case ("softmax", _):
+            let exp: any NonlinearApproximation
+            if method == "limit" {
+                exp = try LimitExponential(iterations: o.iterations ?? o.expIterations ?? 8)
+            } else {
+                exp = try TaylorSquaringExponential(degree: o.degree ?? 6, squarings: o.iterations ?? 4)
+            }
+            // The row sum of exp(x − max) lies in [1, length]; CrypTen's Newton start diverges
+            // beyond x ≈ 128.5 (its limit exp's base 1 + (1 − 2x)/256 turns negative), so the
+            // default range stops at 128 and larger sums are counted out of range.
+            let sumRange = try Self.range(o.reciprocalRange, default: 1, Double(min(max(o.length, 2), Self.cryptenNewtonLimit)))
+            let recip = try reciprocal(method: o.reciprocalMethod ?? "newton", iterations: o.reciprocalIterations, range: sumRange, o)
+            return StandardSoftmax(exp: exp, reciprocal: recip, range: o.range ?? Interval(uncheckedLower: -16, upper: 16))
+        case ("2quad", _):
+            let range = o.range ?? Interval(uncheckedLower: -8, upper: 8)
+            let maxSum = min(Double(o.length) * power(max(Swift.abs(range.lower), Swift.abs(range.upper)) + 5, 2), Double(Self.cryptenNewtonLimit))
+            let sumRange = try Self.range(o.reciprocalRange, default: 1e-2, maxSum)
+            let recip = try reciprocal(method: method, iterations: o.iterations, range: sumRange, o)
+            return QuadSoftmax(shift: 5, reciprocal: recip, range: range)
+        case ("relu-softmax", _):
+            let range = o.range ?? Interval(uncheckedLower: -8, upper: 8)
+            let eps = o.epsilon ?? 1e-2
+            let sumRange = try Self.range(o.reciprocalRange, default: eps, min(eps + Double(o.length) * max(range.upper, 1), Double(Self.cryptenNewtonLimit)))
+            let recip = try reciprocal(method: method, iterations: o.iterations, range: sumRange, o)
+            return ReLUSoftmax(reciprocal: recip, epsilon: eps, range: range)
+        case ("power-softmax", _):
+            return try powerSoftmax(method: method, o)
+        default:
+            throw .invalidParameter("method '\(method)' is not available for \(function)")
+        }
+    }
+
+    /// The largest input for which Newton's reciprocal from CrypTen's start converges on a
+    /// whole range (checked by `NewtonReciprocal.init`).
+    static let cryptenNewtonLimit = 128
+
+    /// `given`, or [lower, upper] validated.
+    static func range(_ given: Interval?, default lower: Double, _ upper: Double) throws(ApproximationError) -> Interval {
+        if let given { return given }
+        return try Interval(lower, upper)
+    }
+
+    /// The default design range of each function for polynomial methods.
+    static func defaultRange(_ function: String) -> Interval {
+        switch function {
+        case "exp": Interval(uncheckedLower: -8, upper: 0)
+        case "reciprocal": Interval(uncheckedLower: 1, upper: 64)
+        case "inv-sqrt", "sqrt": Interval(uncheckedLower: 0.1, upper: 100)
+        case "gelu", "gelu-tanh", "sigmoid": Interval(uncheckedLower: -8, upper: 8)
+        case "tanh": Interval(uncheckedLower: -4, upper: 4)
+        default: Interval(uncheckedLower: -8, upper: 8)
+        }
+    }
+
+    static func polynomial(_ function: String, fit: FitMethod, _ o: ApproximationOptions) throws(ApproximationError) -> any NonlinearApproximation {
+        let degree = o.degree ?? 7
+        let range = o.range ?? defaultRange(function)
+        switch function {
+        case "layernorm":
+            let inner = try PolynomialApproximation(.inverseSqrt, method: fit, degree: degree,
+                                                    on: o.reciprocalRange ?? Interval(uncheckedLower: 0.1, upper: 100), schedule: o.schedule)
+            return LayerNormApproximation(inverseSqrt: inner, epsilon: o.epsilon ?? 1e-5, range: range)
+        default:
+            let target: TargetFunction = switch function {
+            case "exp": .exp
+            case "reciprocal": .reciprocal
+            case "inv-sqrt": .inverseSqrt
+            case "sqrt": .sqrt
+            case "gelu": .gelu
+            case "gelu-tanh": .geluTanh
+            case "sigmoid": .sigmoid
+            default: .tanh
+            }
+            return try PolynomialApproximation(target, method: fit, degree: degree, on: range, schedule: o.schedule)
+        }
+    }
+
+    static func reciprocal(method: String, iterations: Int?, range: Interval, _ o: ApproximationOptions) throws(ApproximationError) -> any NonlinearApproximation {
+        switch method {
+        case "goldschmidt":
+            return try GoldschmidtReciprocal(iterations: iterations ?? 8, range: range)
+        case "newton":
+            return try NewtonReciprocal(iterations: iterations ?? 10, initial: .cryptenReciprocal(expIterations: o.expIterations ?? 8), range: range)
+        default:
+            throw .invalidParameter("unknown reciprocal method '\(method)'; known: newton, goldschmidt")
+        }
+    }
+
+    static func powerSoftmax(method: String, _ o: ApproximationOptions) throws(ApproximationError) -> PowerSoftmax {
+        let range = o.range ?? Interval(uncheckedLower: -4, upper: 4)
+        let bound = max(Swift.abs(range.lower), Swift.abs(range.upper))
+        let eps = o.epsilon ?? 1e-3
+        let maxPower = power(bound, Double(o.p))
+        let variant: PowerSoftmax.Variant
+        let denominatorRange: Interval
+        switch o.variant {
+        case "sum":
+            variant = .plain
+            denominatorRange = try Interval(max(eps, 1e-6), Double(o.length) * maxPower)
+        case "epsilon":
+            variant = .epsilon(eps)
+            denominatorRange = try Interval(max(eps, 1e-6), eps + Double(o.length) * maxPower)
+        case "mean":
+            variant = .mean(epsilon: eps)
+            denominatorRange = try Interval(max(eps, 1e-6), eps + maxPower)
+        case "stable":
+            variant = .stable(delta: eps)
+            denominatorRange = try Interval(max(eps, 1e-6), Double(o.length))
+        default:
+            throw .invalidParameter("unknown Power-Softmax variant '\(o.variant)'; known: sum, epsilon, mean, stable")
+        }
+        guard o.p >= 2, o.p % 2 == 0 else {
+            throw .invalidParameter("Power-Softmax needs an even power p ≥ 2 (weights must be non-negative), got \(o.p)")
+        }
+        // Newton from CrypTen's start only converges up to ≈ 128: cap its default range there.
+        var defaultRange = denominatorRange
+        if method == "newton", denominatorRange.upper > Double(cryptenNewtonLimit) {
+            defaultRange = try Interval(denominatorRange.lower, Double(cryptenNewtonLimit))
+        }
+        let recip = try reciprocal(method: method, iterations: o.reciprocalIterations ?? o.iterations,
+                                   range: o.reciprocalRange ?? defaultRange, o)
+        var scale: (any NonlinearApproximation)?
+        if case .stable = variant { scale = try reciprocal(method: method, iterations: o.iterations, range: Interval(eps, bound + eps), o) }
+        return try PowerSoftmax(p: o.p, variant: variant, reciprocal: recip, scaleReciprocal: scale, range: range)
+    }
+}

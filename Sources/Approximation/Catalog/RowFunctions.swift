@@ -1,0 +1,74 @@
+import Backend
+import Tensors
+
+/// Shared pieces of row-wise functions.
+enum RowOps {
+    /// Sum along the last axis, keeping it.
+    static func rowSum<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value { b.sum(x, alongAxis: -1) }
+
+    /// Row length (the last extent).
+    static func rowLength<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> Int { b.shape(of: x).last ?? 1 }
+
+    /// Applies a row function to each row of a Double tensor.
+    static func mapRows(_ x: Tensor<Double>, _ f: ([Double]) -> [Double]) -> Tensor<Double> {
+        let n = x.shape.last ?? 1
+        var out = [Double]()
+        out.reserveCapacity(x.count)
+        for r in stride(from: 0, to: x.count, by: max(n, 1)) { out += f(Array(x.scalars[r..<(r + n)])) }
+        return (try? Tensor(shape: x.shape, scalars: out)) ?? x
+    }
+
+    /// Counts rows for which `isOutside(row)` holds.
+    static func countRows(_ x: Tensor<Double>, _ isOutside: ([Double]) -> Bool) -> Int {
+        let n = max(x.shape.last ?? 1, 1)
+        return stride(from: 0, to: x.count, by: n).reduce(0) { $0 + (isOutside(Array(x.scalars[$1..<($1 + n)])) ? 1 : 0) }
+    }
+}
+
+/// LayerNorm of each row without affine parameters: (x − μ)/√(σ² + ε), with μ and σ² the
+/// row mean and variance and the inverse square root approximated by `inverseSqrt`
+/// (its range must cover σ² + ε).
+public struct LayerNormApproximation: NonlinearApproximation {
+    public let inverseSqrt: any NonlinearApproximation
+    public let epsilon: Double
+    public let inputRange: Interval
+    public var function: String { "layernorm" }
+    public var method: String { "invsqrt-\(inverseSqrt.method)" }
+    public var isRowwise: Bool { true }
+
+    public init(inverseSqrt: any NonlinearApproximation, epsilon: Double = 1e-5, range: Interval = Interval(uncheckedLower: -16, upper: 16)) {
+        self.inverseSqrt = inverseSqrt
+        self.epsilon = epsilon
+        inputRange = range
+    }
+
+    public var parameters: ApproximationParameters {
+        var p = inverseSqrt.parameters
+        p.notes.insert("ε = \(epsilon); inverse sqrt \(inverseSqrt.method) on \(inverseSqrt.inputRange)", at: 0)
+        return p
+    }
+
+    public func reference(_ x: Tensor<Double>) -> Tensor<Double> {
+        RowOps.mapRows(x) { row in
+            let mu = row.reduce(0, +) / Double(row.count)
+            let v = row.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(row.count)
+            return row.map { ($0 - mu) / (v + epsilon).squareRoot() }
+        }
+    }
+
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
+        let n = Double(RowOps.rowLength(x, on: b))
+        let mu = b.multiplyConstant(RowOps.rowSum(x, on: b), 1 / n)
+        let d = b.subtract(x, mu)
+        let variance = b.addConstant(b.multiplyConstant(RowOps.rowSum(b.square(d), on: b), 1 / n), epsilon)
+        return b.multiply(d, inverseSqrt.evaluate(variance, on: b))
+    }
+
+    public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
+        RowOps.countRows(x) { row in
+            let mu = row.reduce(0, +) / Double(row.count)
+            let v = row.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(row.count) + epsilon
+            return !inverseSqrt.inputRange.contains(v) || row.contains { !inputRange.contains($0) }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Backend
+import Tensors
+
+/// Sigmoid as CrypTen 0.4 computes it (`sigmoid_tanh_method = "reciprocal"`):
+/// with s = [x < 0] and |x| = x(1 − 2s), d = 1 + e^(−|x|) (limit exp), r = 1/d by Newton
+/// from 0.75 on [1, 2], and sigmoid = r + s·(1 − 2r).
+///
+/// CrypTen's source sets `exp_iterations = 9` for this exp but only after the exp has run,
+/// so the exp uses the default 8 iterations; `expIterations` defaults to 8 to match what
+/// CrypTen computes (and counts).
+public struct CrypTenSigmoid: ElementwiseApproximation {
+    public let expIterations: Int
+    public let newtonIterations: Int
+    public let inputRange: Interval
+    public var target: TargetFunction { .sigmoid }
+    public var method: String { "crypten-reciprocal" }
+
+    public init(expIterations: Int = 8, newtonIterations: Int = 3, range: Interval = Interval(uncheckedLower: -64, upper: 64)) {
+        self.expIterations = expIterations
+        self.newtonIterations = newtonIterations
+        inputRange = range
+    }
+
+    public var parameters: ApproximationParameters {
+        ApproximationParameters(iterations: newtonIterations, notes: ["exp limit \(expIterations) iterations", "reciprocal Newton from 0.75"])
+    }
+
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
+        let s = b.isNegative(x)
+        let absX = b.multiply(x, b.addConstant(b.multiplyInteger(s, -2), 1))
+        // Limit exp cannot fail for these fixed, valid parameters.
+        let e = LimitExponential.unchecked(iterations: expIterations).evaluate(b.negate(absX), on: b)
+        let d = b.addConstant(e, 1)
+        var r = b.constant(0.75, shape: b.shape(of: x))
+        for i in 0..<newtonIterations {
+            // y ← 2y − d·y². With the public start 0.75, the first step is local: 1.5 − 0.5625·d.
+            r = i == 0 ? b.addConstant(b.multiplyConstant(d, -0.5625), 1.5)
+                       : b.subtract(b.multiplyInteger(r, 2), b.multiply(b.square(r), d))
+        }
+        return b.add(r, b.multiply(s, b.addConstant(b.multiplyInteger(r, -2), 1)))
+    }
+}
+
+extension LimitExponential {
+    /// For fixed parameters known to be valid (1…30 iterations).
+    static func unchecked(iterations: Int) -> LimitExponential {
+        (try? LimitExponential(iterations: min(max(iterations, 1), 30)))!  // unreachable failure: clamped to the valid range
+    }
+}

@@ -1,0 +1,144 @@
+import Backend
+import Tensors
+
+/// Exact softmax of one row, shifted by its maximum.
+func exactSoftmax(_ row: [Double]) -> [Double] {
+    let m = row.max() ?? 0
+    let e = row.map { exponential($0 - m) }
+    let s = e.reduce(0, +)
+    return e.map { $0 / s }
+}
+
+/// How the row maximum is found before the exponential.
+public enum MaxMethod: String, Sendable, CaseIterable {
+    /// The backend's maximum (a comparison tree on shares).
+    case tree
+    /// No maximum: exp on the raw logits (valid only when logits are bounded, e.g. by a
+    /// LayerNorm'd input and small weights).
+    case none
+}
+
+/// Standard softmax: m = max(x), e = exp(x − m), s = Σe, e · (1/s).
+public struct StandardSoftmax: NonlinearApproximation {
+    public let exp: any NonlinearApproximation
+    public let reciprocal: any NonlinearApproximation
+    public let maxMethod: MaxMethod
+    public let inputRange: Interval
+    public var function: String { "softmax" }
+    public var method: String { "max-exp(\(exp.method))-recip(\(reciprocal.method))" }
+    public var isRowwise: Bool { true }
+
+    public init(exp: any NonlinearApproximation, reciprocal: any NonlinearApproximation, maxMethod: MaxMethod = .tree,
+                range: Interval = Interval(uncheckedLower: -16, upper: 16)) {
+        self.exp = exp
+        self.reciprocal = reciprocal
+        self.maxMethod = maxMethod
+        inputRange = range
+    }
+
+    public var parameters: ApproximationParameters {
+        ApproximationParameters(iterations: reciprocal.parameters.iterations,
+                                notes: ["max \(maxMethod.rawValue)", "exp \(exp.method) \(exp.parameters.notes.first ?? "")",
+                                        "reciprocal \(reciprocal.method) on \(reciprocal.inputRange)"])
+    }
+
+    public func reference(_ x: Tensor<Double>) -> Tensor<Double> { RowOps.mapRows(x, exactSoftmax) }
+
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
+        let shifted = maxMethod == .tree ? b.subtract(x, b.maximum(x, alongAxis: -1)) : x
+        let e = exp.evaluate(shifted, on: b)
+        return b.multiply(e, reciprocal.evaluate(RowOps.rowSum(e, on: b), on: b))
+    }
+
+    public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
+        RowOps.countRows(x) { row in
+            let m = maxMethod == .tree ? (row.max() ?? 0) : 0
+            let shifted = row.map { $0 - m }
+            let s = shifted.reduce(0) { $0 + exponential($1) }
+            return shifted.contains { !exp.inputRange.contains($0) } || !reciprocal.inputRange.contains(s)
+                || row.contains { !inputRange.contains($0) }
+        }
+    }
+}
+
+/// MPCFormer's 2Quad: (x + c)² / Σ (x + c)² (Li et al., ICLR 2023; c = 5 in its code).
+public struct QuadSoftmax: NonlinearApproximation {
+    public let shift: Double
+    public let reciprocal: any NonlinearApproximation
+    public let inputRange: Interval
+    public var function: String { "2quad" }
+    public var method: String { "quad-recip(\(reciprocal.method))" }
+    public var isRowwise: Bool { true }
+
+    public init(shift: Double = 5, reciprocal: any NonlinearApproximation, range: Interval = Interval(uncheckedLower: -16, upper: 16)) {
+        self.shift = shift
+        self.reciprocal = reciprocal
+        inputRange = range
+    }
+
+    public var parameters: ApproximationParameters {
+        ApproximationParameters(iterations: reciprocal.parameters.iterations, notes: ["c = \(shift)", "reciprocal \(reciprocal.method) on \(reciprocal.inputRange)"])
+    }
+
+    public func reference(_ x: Tensor<Double>) -> Tensor<Double> {
+        RowOps.mapRows(x) { row in
+            let q = row.map { ($0 + shift) * ($0 + shift) }
+            let s = q.reduce(0, +)
+            return q.map { $0 / s }
+        }
+    }
+
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
+        let q = b.square(b.addConstant(x, shift))
+        return b.multiply(q, reciprocal.evaluate(RowOps.rowSum(q, on: b), on: b))
+    }
+
+    public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
+        RowOps.countRows(x) { row in
+            !reciprocal.inputRange.contains(row.reduce(0) { $0 + ($1 + shift) * ($1 + shift) }) || row.contains { !inputRange.contains($0) }
+        }
+    }
+}
+
+/// ReLU-softmax (MPCFormer's 2ReLU): relu(x) / (ε + Σ relu(x)).
+public struct ReLUSoftmax: NonlinearApproximation {
+    public let relu: ReLUApproximation
+    public let reciprocal: any NonlinearApproximation
+    public let epsilon: Double
+    public let inputRange: Interval
+    public var function: String { "relu-softmax" }
+    public var method: String { "relu(\(relu.method))-recip(\(reciprocal.method))" }
+    public var isRowwise: Bool { true }
+
+    public init(relu: ReLUApproximation = ReLUApproximation(), reciprocal: any NonlinearApproximation, epsilon: Double = 0,
+                range: Interval = Interval(uncheckedLower: -16, upper: 16)) {
+        self.relu = relu
+        self.reciprocal = reciprocal
+        self.epsilon = epsilon
+        inputRange = range
+    }
+
+    public var parameters: ApproximationParameters {
+        ApproximationParameters(iterations: reciprocal.parameters.iterations, notes: ["ε = \(epsilon)", "reciprocal \(reciprocal.method) on \(reciprocal.inputRange)"])
+    }
+
+    public func reference(_ x: Tensor<Double>) -> Tensor<Double> {
+        RowOps.mapRows(x) { row in
+            let r = row.map { max($0, 0) }
+            let s = r.reduce(0, +) + epsilon
+            return r.map { s > 0 ? $0 / s : 0 }
+        }
+    }
+
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
+        let r = relu.evaluate(x, on: b)
+        let s = b.addConstant(RowOps.rowSum(r, on: b), epsilon)
+        return b.multiply(r, reciprocal.evaluate(s, on: b))
+    }
+
+    public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
+        RowOps.countRows(x) { row in
+            !reciprocal.inputRange.contains(row.reduce(0) { $0 + max($1, 0) } + epsilon) || row.contains { !inputRange.contains($0) }
+        }
+    }
+}

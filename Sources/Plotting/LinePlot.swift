@@ -1,0 +1,116 @@
+import Foundation
+
+/// A self-contained SVG line chart: one or more series over a shared x axis, linear or
+/// logarithmic y, with axes, ticks and a legend. No dependencies; the output opens in any
+/// browser.
+public struct LinePlot: Sendable {
+    public struct Series: Sendable {
+        public var name: String
+        public var x: [Double]
+        public var y: [Double]
+        public var dashed: Bool
+
+        public init(name: String, x: [Double], y: [Double], dashed: Bool = false) {
+            self.name = name
+            self.x = x
+            self.y = y
+            self.dashed = dashed
+        }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var logY: Bool
+    public var series: [Series]
+
+    public init(title: String, xLabel: String, yLabel: String, logY: Bool = false, series: [Series]) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.logY = logY
+        self.series = series
+    }
+
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+    /// The chart as an SVG `<g>` element of the given size, placed at (x, y).
+    public func svgGroup(x originX: Double, y originY: Double, width: Double, height: Double) -> String {
+        let left = 70.0, right = 20.0, top = 30.0, bottom = 45.0
+        let plotW = width - left - right, plotH = height - top - bottom
+        let transform: (Double) -> Double? = logY ? { $0 > 0 && $0.isFinite ? log10($0) : nil } : { $0.isFinite ? $0 : nil }
+        let xs = series.flatMap(\.x).filter(\.isFinite)
+        let ys = series.flatMap { $0.y.compactMap(transform) }
+        var (xMin, xMax) = (xs.min() ?? 0, xs.max() ?? 1)
+        var (yMin, yMax) = (ys.min() ?? 0, ys.max() ?? 1)
+        if xMax <= xMin { xMax = xMin + 1 }
+        if yMax <= yMin { yMax = yMin + 1; yMin -= 1 }
+        if logY { yMin = yMin.rounded(.down); yMax = yMax.rounded(.up) } else {
+            let pad = (yMax - yMin) * 0.05
+            yMin -= pad; yMax += pad
+        }
+        func px(_ v: Double) -> Double { left + (v - xMin) / (xMax - xMin) * plotW }
+        func py(_ v: Double) -> Double { top + (1 - (v - yMin) / (yMax - yMin)) * plotH }
+        var s = "<g transform=\"translate(\(fmt(originX)),\(fmt(originY)))\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        s += "<text x=\"\(fmt(width / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">\(escape(title))</text>\n"
+        s += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\" fill=\"none\" stroke=\"#444\"/>\n"
+        for i in 0...5 {
+            let xv = xMin + (xMax - xMin) * Double(i) / 5
+            s += "<line x1=\"\(fmt(px(xv)))\" y1=\"\(fmt(top + plotH))\" x2=\"\(fmt(px(xv)))\" y2=\"\(fmt(top + plotH + 4))\" stroke=\"#444\"/>"
+            s += "<text x=\"\(fmt(px(xv)))\" y=\"\(fmt(top + plotH + 16))\" text-anchor=\"middle\">\(tick(xv))</text>\n"
+        }
+        let yTicks: [Double] = logY ? Array(stride(from: yMin, through: yMax, by: max(1, ((yMax - yMin) / 6).rounded(.up))))
+                                    : (0...5).map { yMin + (yMax - yMin) * Double($0) / 5 }
+        for yv in yTicks {
+            s += "<line x1=\"\(fmt(left - 4))\" y1=\"\(fmt(py(yv)))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(py(yv)))\" stroke=\"#ddd\"/>"
+            s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(py(yv) + 4))\" text-anchor=\"end\">\(logY ? "1e\(Int(yv))" : tick(yv))</text>\n"
+        }
+        s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
+        s += "<text transform=\"translate(14,\(fmt(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
+        for (i, line) in series.enumerated() {
+            let color = Self.palette[i % Self.palette.count]
+            var path = "", pen = false
+            for (x, y) in zip(line.x, line.y) {
+                guard let ty = transform(y), x.isFinite else { pen = false; continue }
+                path += "\(pen ? "L" : "M")\(fmt(px(x))),\(fmt(py(ty))) "
+                pen = true
+            }
+            s += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>\n"
+            let ly = top + 14 + Double(i) * 15
+            s += "<line x1=\"\(fmt(left + plotW - 150))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(left + plotW - 130))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>"
+            s += "<text x=\"\(fmt(left + plotW - 125))\" y=\"\(fmt(ly))\">\(escape(line.name))</text>\n"
+        }
+        return s + "</g>\n"
+    }
+
+    /// Stacks plots vertically into one SVG document.
+    public static func document(_ plots: [LinePlot], width: Double = 760, panelHeight: Double = 320) -> String {
+        let height = panelHeight * Double(plots.count)
+        var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        s += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\">\n"
+        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        for (i, p) in plots.enumerated() { s += p.svgGroup(x: 0, y: panelHeight * Double(i), width: width, height: panelHeight) }
+        return s + "</svg>\n"
+    }
+}
+
+/// Fixed two-decimal coordinates keep the SVG small and byte-identical across runs.
+func fmt(_ v: Double) -> String {
+    let r = (v * 100).rounded() / 100
+    return r == r.rounded() ? String(Int(r)) : String(r)
+}
+
+func tick(_ v: Double) -> String {
+    let a = abs(v)
+    if a != 0 && (a < 1e-3 || a >= 1e5) {
+        let e = Int(log10(a).rounded(.down))
+        return "\(fmt(v / pow10(e)))e\(e)"
+    }
+    return fmt(v)
+}
+
+func pow10(_ e: Int) -> Double { pow(10, Double(e)) }
+
+func escape(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+}
