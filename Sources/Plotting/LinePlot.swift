@@ -9,12 +9,15 @@ public struct LinePlot: Sendable {
         public var x: [Double]
         public var y: [Double]
         public var dashed: Bool
+        /// Index into the palette; series that belong together share a colour.
+        public var color: Int?
 
-        public init(name: String, x: [Double], y: [Double], dashed: Bool = false) {
+        public init(name: String, x: [Double], y: [Double], dashed: Bool = false, color: Int? = nil) {
             self.name = name
             self.x = x
             self.y = y
             self.dashed = dashed
+            self.color = color
         }
     }
 
@@ -54,21 +57,23 @@ public struct LinePlot: Sendable {
         var s = "<g transform=\"translate(\(fmt(originX)),\(fmt(originY)))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         s += "<text x=\"\(fmt(width / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">\(escape(title))</text>\n"
         s += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\" fill=\"none\" stroke=\"#444\"/>\n"
-        for i in 0...5 {
-            let xv = xMin + (xMax - xMin) * Double(i) / 5
+        for xv in niceTicks(xMin, xMax) {
             s += "<line x1=\"\(fmt(px(xv)))\" y1=\"\(fmt(top + plotH))\" x2=\"\(fmt(px(xv)))\" y2=\"\(fmt(top + plotH + 4))\" stroke=\"#444\"/>"
             s += "<text x=\"\(fmt(px(xv)))\" y=\"\(fmt(top + plotH + 16))\" text-anchor=\"middle\">\(tick(xv))</text>\n"
         }
         let yTicks: [Double] = logY ? Array(stride(from: yMin, through: yMax, by: max(1, ((yMax - yMin) / 6).rounded(.up))))
-                                    : (0...5).map { yMin + (yMax - yMin) * Double($0) / 5 }
+                                    : niceTicks(yMin, yMax)
         for yv in yTicks {
             s += "<line x1=\"\(fmt(left - 4))\" y1=\"\(fmt(py(yv)))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(py(yv)))\" stroke=\"#ddd\"/>"
             s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(py(yv) + 4))\" text-anchor=\"end\">\(logY ? "1e\(Int(yv))" : tick(yv))</text>\n"
         }
         s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
         s += "<text transform=\"translate(14,\(fmt(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
+        let legendWidth = 24 + 6.5 * Double(series.map(\.name.count).max() ?? 0)
+        let legendX = left + 8
+        s += "<rect x=\"\(fmt(legendX - 4))\" y=\"\(fmt(top + 4))\" width=\"\(fmt(legendWidth))\" height=\"\(fmt(15 * Double(series.count) + 6))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
         for (i, line) in series.enumerated() {
-            let color = Self.palette[i % Self.palette.count]
+            let color = Self.palette[(line.color ?? i) % Self.palette.count]
             var path = "", pen = false
             for (x, y) in zip(line.x, line.y) {
                 guard let ty = transform(y), x.isFinite else { pen = false; continue }
@@ -77,8 +82,8 @@ public struct LinePlot: Sendable {
             }
             s += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>\n"
             let ly = top + 14 + Double(i) * 15
-            s += "<line x1=\"\(fmt(left + plotW - 150))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(left + plotW - 130))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>"
-            s += "<text x=\"\(fmt(left + plotW - 125))\" y=\"\(fmt(ly))\">\(escape(line.name))</text>\n"
+            s += "<line x1=\"\(fmt(legendX))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(legendX + 16))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>"
+            s += "<text x=\"\(fmt(legendX + 20))\" y=\"\(fmt(ly))\">\(escape(line.name))</text>\n"
         }
         return s + "</g>\n"
     }
@@ -107,6 +112,17 @@ func tick(_ v: Double) -> String {
         return "\(fmt(v / pow10(e)))e\(e)"
     }
     return fmt(v)
+}
+
+/// Tick positions at 1, 2 or 5 × 10^k spacing covering [lo, hi] with about six ticks.
+func niceTicks(_ lo: Double, _ hi: Double) -> [Double] {
+    let raw = (hi - lo) / 6
+    guard raw > 0, raw.isFinite else { return [lo] }
+    let magnitude = pow(10, floor(log10(raw)))
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    var ticks = [Double](), v = (lo / step).rounded(.up) * step
+    while v <= hi + step * 1e-9 { ticks.append(abs(v) < step * 1e-9 ? 0 : v); v += step }
+    return ticks
 }
 
 func pow10(_ e: Int) -> Double { pow(10, Double(e)) }

@@ -121,10 +121,12 @@ struct Approx: ParsableCommand {
         do {
             let methods: [String?] = compare.map { list in list.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [method]
             let spec = try fixedPoint.map { try FixedPointSpec(parsing: $0, truncation: TruncationMode(rawValue: truncation) ?? .floor) }
-            let evaluation = try evalRange.map { try Interval(parsing: $0) }
+            var evaluation = try evalRange.map { try Interval(parsing: $0) }
             var reports = [ApproximationReport]()
             for m in methods {
                 let approximation = try ApproximationCatalog.make(function, options(method: m))
+                // Side by side, every method is evaluated on the same points: the first's range.
+                if compare != nil, evaluation == nil { evaluation = approximation.inputRange }
                 reports.append(try ApproximationReport.measure(approximation, fixedPoint: spec, evaluationRange: evaluation,
                                                                samples: samples, rowLength: length, seed: seed))
             }

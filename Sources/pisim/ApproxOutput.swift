@@ -83,13 +83,13 @@ enum ApproxOutput {
         guard let first = curves.first else {
             return LinePlot.document([LinePlot(title: "row functions have no 1-D curve", xLabel: "", yLabel: "", series: [])])
         }
-        var values = [LinePlot.Series(name: "exact \(first.0.function)", x: first.1.x, y: first.1.exact)]
+        var values = [LinePlot.Series(name: "exact \(first.0.function)", x: first.1.x, y: first.1.exact, color: 0)]
         var errors = [LinePlot.Series]()
-        for (r, c) in curves {
-            values.append(.init(name: r.method, x: c.x, y: c.approximate, dashed: true))
-            errors.append(.init(name: r.method, x: c.x, y: zip(c.approximate, c.exact).map { abs($0 - $1) }))
+        for (i, (r, c)) in curves.enumerated() {
+            values.append(.init(name: r.method, x: c.x, y: c.approximate, dashed: true, color: i + 1))
+            errors.append(.init(name: r.method, x: c.x, y: zip(c.approximate, c.exact).map { abs($0 - $1) }, color: i + 1))
             if let fp = c.fixedPoint {
-                errors.append(.init(name: "\(r.method) fixed point", x: c.x, y: zip(fp, c.exact).map { abs($0 - $1) }, dashed: true))
+                errors.append(.init(name: "\(r.method), fixed point", x: c.x, y: zip(fp, c.exact).map { abs($0 - $1) }, dashed: true, color: i + 1))
             }
         }
         return LinePlot.document([

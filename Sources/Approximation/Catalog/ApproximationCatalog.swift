@@ -97,21 +97,24 @@ public enum ApproximationCatalog {
                 exp = try TaylorSquaringExponential(degree: o.degree ?? 6, squarings: o.iterations ?? 4)
             }
             // The row sum of exp(x − max) lies in [1, length]; CrypTen's Newton start diverges
-            // beyond x ≈ 128.5 (its limit exp's base 1 + (1 − 2x)/256 turns negative), so the
-            // default range stops at 128 and larger sums are counted out of range.
+            // beyond x ≈ 253, so the default range stops at 250 and larger sums are counted
+            // out of range.
             let sumRange = try Self.range(o.reciprocalRange, default: 1, Double(min(max(o.length, 2), Self.cryptenNewtonLimit)))
             let recip = try reciprocal(method: o.reciprocalMethod ?? "newton", iterations: o.reciprocalIterations, range: sumRange, o)
-            return StandardSoftmax(exp: exp, reciprocal: recip, range: o.range ?? Interval(uncheckedLower: -16, upper: 16))
+            return StandardSoftmax(exp: exp, reciprocal: recip, range: o.range ?? Interval(uncheckedLower: -8, upper: 8))
         case ("2quad", _):
             let range = o.range ?? Interval(uncheckedLower: -8, upper: 8)
-            let maxSum = min(Double(o.length) * power(max(Swift.abs(range.lower), Swift.abs(range.upper)) + 5, 2), Double(Self.cryptenNewtonLimit))
-            let sumRange = try Self.range(o.reciprocalRange, default: 1e-2, maxSum)
+            // Σ(x + 5)² over a row: from about T/2 (inputs near −5) to T·(max|x| + 5)².
+            let n = Double(o.length)
+            let maxSum = n * power(max(Swift.abs(range.lower), Swift.abs(range.upper)) + 5, 2)
+            let sumRange = try Self.range(o.reciprocalRange, default: n / 2, method == "newton" ? min(maxSum, Double(Self.cryptenNewtonLimit)) : maxSum)
             let recip = try reciprocal(method: method, iterations: o.iterations, range: sumRange, o)
             return QuadSoftmax(shift: 5, reciprocal: recip, range: range)
         case ("relu-softmax", _):
             let range = o.range ?? Interval(uncheckedLower: -8, upper: 8)
             let eps = o.epsilon ?? 1e-2
-            let sumRange = try Self.range(o.reciprocalRange, default: eps, min(eps + Double(o.length) * max(range.upper, 1), Double(Self.cryptenNewtonLimit)))
+            let maxSum = eps + Double(o.length) * max(range.upper, 1)
+            let sumRange = try Self.range(o.reciprocalRange, default: eps, method == "newton" ? min(maxSum, Double(Self.cryptenNewtonLimit)) : maxSum)
             let recip = try reciprocal(method: method, iterations: o.iterations, range: sumRange, o)
             return ReLUSoftmax(reciprocal: recip, epsilon: eps, range: range)
         case ("power-softmax", _):
@@ -123,7 +126,9 @@ public enum ApproximationCatalog {
 
     /// The largest input for which Newton's reciprocal from CrypTen's start converges on a
     /// whole range (checked by `NewtonReciprocal.init`).
-    static let cryptenNewtonLimit = 128
+    /// (3·e^(1−2x) + 0.003 with the 8-step limit exp: x·y₀ reaches 2 at x ≈ 253.3, where the
+    /// limit exp's base 1 + (1 − 2x)/256 nears −1.)
+    static let cryptenNewtonLimit = 250
 
     /// `given`, or [lower, upper] validated.
     static func range(_ given: Interval?, default lower: Double, _ upper: Double) throws(ApproximationError) -> Interval {
@@ -169,7 +174,8 @@ public enum ApproximationCatalog {
     static func reciprocal(method: String, iterations: Int?, range: Interval, _ o: ApproximationOptions) throws(ApproximationError) -> any NonlinearApproximation {
         switch method {
         case "goldschmidt":
-            return try GoldschmidtReciprocal(iterations: iterations ?? 8, range: range)
+            // Unless told, iterate until the worst relative error on the range is below 2^−20.
+            return try GoldschmidtReciprocal(iterations: iterations ?? GoldschmidtReciprocal.iterations(for: range, relativeError: 0x1p-20), range: range)
         case "newton":
             return try NewtonReciprocal(iterations: iterations ?? 10, initial: .cryptenReciprocal(expIterations: o.expIterations ?? 8), range: range)
         default:
@@ -196,7 +202,8 @@ public enum ApproximationCatalog {
             denominatorRange = try Interval(max(eps, 1e-6), eps + maxPower)
         case "stable":
             variant = .stable(delta: eps)
-            denominatorRange = try Interval(max(eps, 1e-6), Double(o.length))
+            // After scaling by max|x| + δ the largest term is (m/(m+δ))^p ≈ 1, so Σ ≥ ~1.
+            denominatorRange = try Interval(0.5, Double(o.length))
         default:
             throw .invalidParameter("unknown Power-Softmax variant '\(o.variant)'; known: sum, epsilon, mean, stable")
         }
@@ -211,7 +218,10 @@ public enum ApproximationCatalog {
         let recip = try reciprocal(method: method, iterations: o.reciprocalIterations ?? o.iterations,
                                    range: o.reciprocalRange ?? defaultRange, o)
         var scale: (any NonlinearApproximation)?
-        if case .stable = variant { scale = try reciprocal(method: method, iterations: o.iterations, range: Interval(eps, bound + eps), o) }
+        if case .stable = variant {
+            // c = max|x| + δ: rows whose largest score is below bound/64 are counted out of range.
+            scale = try reciprocal(method: method, iterations: o.iterations, range: Interval(max(bound / 64, eps), bound + eps), o)
+        }
         return try PowerSoftmax(p: o.p, variant: variant, reciprocal: recip, scaleReciprocal: scale, range: range)
     }
 }

@@ -99,6 +99,19 @@ public struct GoldschmidtReciprocal: ElementwiseApproximation {
         inputRange = range
     }
 
+    /// The fewest iterations whose worst relative error on `range` is at most
+    /// `relativeError` (at least 1, at most 64).
+    public static func iterations(for range: Interval, relativeError: Double) -> Int {
+        let a = Swift.abs(range.lower), c = Swift.abs(range.upper)
+        let e = Swift.abs(c - a) / (c + a)
+        guard e > 0 else { return 1 }
+        // e^(2^k) ≤ target  ⇔  2^k ≥ ln(target)/ln(e)
+        let needed = naturalLog(relativeError) / naturalLog(e)
+        var k = 1
+        while power(2, Double(k)) < needed, k < 64 { k += 1 }
+        return k
+    }
+
     /// Worst relative error on the range after `iterations` steps: ((b − a)/(b + a))^(2^k).
     public var predictedRelativeError: Double {
         let a = Swift.abs(inputRange.lower), c = Swift.abs(inputRange.upper)
