@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "Backend", dependencies: ["Arithmetic", "Randomness", "Tensors"], swiftSettings: strictSettings),
         .target(name: "Approximation", dependencies: ["Backend", "Arithmetic", "Tensors"], swiftSettings: strictSettings),
         .target(name: "Plotting", swiftSettings: strictSettings),
+        .target(name: "CostModel", swiftSettings: strictSettings),
         .executableTarget(
             name: "pisim",
             dependencies: [
@@ -51,6 +52,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Randomness"], swiftSettings: strictSettings),
+        .testTarget(name: "CostModelTests", dependencies: ["CostModel"], swiftSettings: strictSettings),
         .testTarget(
             name: "ApproximationTests",
             dependencies: ["Approximation", "Backend", "Arithmetic", "Tensors"],

@@ -1,0 +1,48 @@
+/// One recorded operation of a backend: what it was, on how many elements, and what it
+/// cost. Byte counts are per party *sent*; the total on the wire is their sum.
+public struct CostEvent: Sendable, Hashable, Codable {
+    /// What the operation was ("mul", "ltz", "open", "rescale", …).
+    public var kind: String
+    /// The scope path it ran under, outermost first (["layer3", "attn", "softmax"]).
+    public var scope: [String]
+    /// Elements processed.
+    public var elements: Int
+    /// Bytes sent by party 0 and by party 1 (online).
+    public var bytesSent: [Int]
+    /// Communication rounds (message exchanges that cannot overlap with the next).
+    public var rounds: Int
+    /// Beaver multiplications (triples or square pairs) consumed, counted per element.
+    public var multiplications: Int
+    /// Preprocessing bytes (triples, keys) when the profile charges them.
+    public var offlineBytes: Int
+    /// HE: levels consumed, rotations (key switches), bootstraps, rescales.
+    public var depth: Int
+    public var rotations: Int
+    public var bootstraps: Int
+    public var rescales: Int
+    /// Seconds of computation charged by a profile.
+    public var computeSeconds: Double
+    /// Parallel group and branch, when the operation ran inside `CostLedger.parallel`.
+    public var parallelGroup: Int?
+    public var parallelBranch: Int?
+
+    public init(kind: String, scope: [String] = [], elements: Int = 0, bytesSent: [Int] = [0, 0], rounds: Int = 0,
+                multiplications: Int = 0, offlineBytes: Int = 0, depth: Int = 0, rotations: Int = 0,
+                bootstraps: Int = 0, rescales: Int = 0, computeSeconds: Double = 0) {
+        self.kind = kind
+        self.scope = scope
+        self.elements = elements
+        self.bytesSent = bytesSent
+        self.rounds = rounds
+        self.multiplications = multiplications
+        self.offlineBytes = offlineBytes
+        self.depth = depth
+        self.rotations = rotations
+        self.bootstraps = bootstraps
+        self.rescales = rescales
+        self.computeSeconds = computeSeconds
+    }
+
+    /// Bytes on the wire, both directions.
+    @inlinable public var totalBytes: Int { bytesSent.reduce(0, +) }
+}

@@ -1,0 +1,134 @@
+/// Collects the cost events of a run under nested scopes.
+///
+/// Backends record at the one place where a cost arises (where shares are opened, where a
+/// ciphertext is rescaled); model code only opens scopes: `ledger.scope("softmax") { … }`.
+/// Reports aggregate by scope prefix, by nonlinearity and by layer.
+public final class CostLedger: @unchecked Sendable {
+    public private(set) var events: [CostEvent] = []
+    private var scopeStack: [String] = []
+    private var parallelStack: [(group: Int, branch: Int)] = []
+    private var nextGroup = 0
+
+    public init() {}
+
+    /// The current scope path.
+    public var currentScope: [String] { scopeStack }
+
+    /// Runs `body` inside a scope named `name` (nested under the current one).
+    public func scope<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        scopeStack.append(name)
+        defer { scopeStack.removeLast() }
+        return try body()
+    }
+
+    /// Runs independent branches that a real scheduler would overlap: their bytes add up,
+    /// but in the batched round count only the longest branch counts. Both counts are
+    /// reported (`Totals.rounds` and `Totals.batchedRounds`).
+    public func parallel<T>(_ branches: [() -> T]) -> [T] {
+        let group = nextGroup
+        nextGroup += 1
+        var results = [T]()
+        for (i, branch) in branches.enumerated() {
+            parallelStack.append((group, i))
+            defer { parallelStack.removeLast() }
+            results.append(branch())
+        }
+        return results
+    }
+
+    /// Records an event under the current scope.
+    public func record(_ event: CostEvent) {
+        var e = event
+        e.scope = scopeStack
+        if let top = parallelStack.first {
+            // Nested parallel blocks batch at the outermost level.
+            e.parallelGroup = top.group
+            e.parallelBranch = top.branch
+        }
+        events.append(e)
+    }
+
+    /// Removes every event.
+    public func reset() {
+        events.removeAll()
+    }
+
+    /// Totals over the events whose scope starts with `prefix` (all events by default).
+    public func totals(under prefix: [String] = []) -> CostTotals {
+        CostTotals(events.filter { $0.scope.starts(with: prefix) })
+    }
+
+    /// Totals per value of scope component `index` (e.g. index 0 = per layer when scopes
+    /// are ["layer0", …]), in first-seen order.
+    public func totals(byScopeComponent index: Int) -> [(name: String, totals: CostTotals)] {
+        group { $0.scope.count > index ? $0.scope[index] : nil }
+    }
+
+    /// Totals per scope name that appears anywhere in the path and is one of `names`
+    /// (e.g. the nonlinearities "softmax", "gelu", "layernorm"): the innermost match wins.
+    public func totals(byNames names: Set<String>) -> [(name: String, totals: CostTotals)] {
+        group { e in e.scope.last(where: { names.contains($0) }) }
+    }
+
+    /// Totals per full scope path (joined with "/").
+    public func totalsByPath() -> [(name: String, totals: CostTotals)] {
+        group { $0.scope.joined(separator: "/") }
+    }
+
+    private func group(_ key: (CostEvent) -> String?) -> [(name: String, totals: CostTotals)] {
+        var order = [String](), buckets = [String: [CostEvent]]()
+        for e in events {
+            guard let k = key(e) else { continue }
+            if buckets[k] == nil { order.append(k) }
+            buckets[k, default: []].append(e)
+        }
+        return order.map { ($0, CostTotals(buckets[$0] ?? [])) }
+    }
+}
+
+/// Sums of a set of cost events.
+public struct CostTotals: Sendable, Hashable, Codable {
+    public var bytes = 0
+    public var bytesSent = [0, 0]
+    /// Rounds with every operation sequential.
+    public var rounds = 0
+    /// Rounds when each parallel group costs only its longest branch.
+    public var batchedRounds = 0
+    public var multiplications = 0
+    public var offlineBytes = 0
+    public var elements = 0
+    public var operations = 0
+    public var depth = 0
+    public var rotations = 0
+    public var bootstraps = 0
+    public var rescales = 0
+    public var computeSeconds = 0.0
+
+    public init() {}
+
+    public init(_ events: [CostEvent]) {
+        var branchRounds = [Int: [Int: Int]]()
+        for e in events {
+            bytes += e.totalBytes
+            for (i, b) in e.bytesSent.enumerated() {
+                if i < bytesSent.count { bytesSent[i] += b } else { bytesSent.append(b) }
+            }
+            rounds += e.rounds
+            multiplications += e.multiplications
+            offlineBytes += e.offlineBytes
+            elements += e.elements
+            operations += 1
+            depth += e.depth
+            rotations += e.rotations
+            bootstraps += e.bootstraps
+            rescales += e.rescales
+            computeSeconds += e.computeSeconds
+            if let g = e.parallelGroup, let b = e.parallelBranch {
+                branchRounds[g, default: [:]][b, default: 0] += e.rounds
+            } else {
+                batchedRounds += e.rounds
+            }
+        }
+        for (_, branches) in branchRounds { batchedRounds += branches.values.max() ?? 0 }
+    }
+}
