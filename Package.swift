@@ -36,10 +36,11 @@ let package = Package(
         .target(name: "Approximation", dependencies: ["Backend", "Arithmetic", "Tensors"], swiftSettings: strictSettings),
         .target(name: "Plotting", swiftSettings: strictSettings),
         .target(name: "CostModel", swiftSettings: strictSettings),
+        .target(name: "Reports", dependencies: ["Approximation", "Backend", "Plotting"], swiftSettings: strictSettings),
         .executableTarget(
             name: "pisim",
             dependencies: [
-                "Arithmetic", "Approximation", "Backend", "Plotting",
+                "Arithmetic", "Approximation", "Backend", "Plotting", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -53,6 +54,7 @@ let package = Package(
         ),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Randomness"], swiftSettings: strictSettings),
         .testTarget(name: "CostModelTests", dependencies: ["CostModel"], swiftSettings: strictSettings),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Approximation"], swiftSettings: strictSettings),
         .testTarget(
             name: "ApproximationTests",
             dependencies: ["Approximation", "Backend", "Arithmetic", "Tensors"],

@@ -3,6 +3,7 @@ import Arithmetic
 import ArgumentParser
 import Foundation
 import Plotting
+import Reports
 
 /// `pisim approx`: error and cost of one approximation (or several, with `--compare`).
 struct Approx: ParsableCommand {
@@ -85,18 +86,18 @@ struct Approx: ParsableCommand {
     @Option(help: "Write the function, the approximation and its error as an SVG file.")
     var plot: String?
 
-    func validate() throws {
-        guard ["table", "json"].contains(format) else { throw ValidationError("--format must be table or json, got '\(format)'") }
-        guard samples >= 2 else { throw ValidationError("--samples must be at least 2") }
-        guard (1...1_000_000).contains(length) else { throw ValidationError("--length must be in 1…1000000") }
-        if let degree, degree < 0 { throw ValidationError("--degree must be ≥ 0, got \(degree)") }
-        if let iterations, iterations < 0 { throw ValidationError("--iterations must be ≥ 0, got \(iterations)") }
-        guard TruncationMode(rawValue: truncation) != nil else {
-            throw ValidationError("--truncation must be floor, nearest or probabilistic, got '\(truncation)'")
+    /// The first problem with the arguments, in one line, or nil.
+    func problem() -> String? {
+        if !["table", "json"].contains(format) { return "--format must be table or json, got '\(format)'" }
+        if samples < 2 { return "--samples must be at least 2" }
+        if !(1...1_000_000).contains(length) { return "--length must be in 1…1000000" }
+        if let degree, degree < 0 { return "--degree must be ≥ 0, got \(degree)" }
+        if let iterations, iterations < 0 { return "--iterations must be ≥ 0, got \(iterations)" }
+        if TruncationMode(rawValue: truncation) == nil { return "--truncation must be floor, nearest or probabilistic, got '\(truncation)'" }
+        if EvaluationSchedule(rawValue: schedule) == nil {
+            return "--schedule must be one of \(EvaluationSchedule.allCases.map(\.rawValue).joined(separator: ", "))"
         }
-        guard EvaluationSchedule(rawValue: schedule) != nil else {
-            throw ValidationError("--schedule must be one of \(EvaluationSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        return nil
     }
 
     func options(method: String?) throws -> ApproximationOptions {
@@ -118,6 +119,7 @@ struct Approx: ParsableCommand {
     }
 
     func run() throws {
+        if let problem = problem() { throw CommandFailure(problem) }
         do {
             let methods: [String?] = compare.map { list in list.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [method]
             let spec = try fixedPoint.map { try FixedPointSpec(parsing: $0, truncation: TruncationMode(rawValue: truncation) ?? .floor) }
@@ -131,16 +133,16 @@ struct Approx: ParsableCommand {
                                                                samples: samples, rowLength: length, seed: seed))
             }
             if format == "json" {
-                print(try ApproxOutput.json(reports, single: compare == nil))
+                print(try ApproximationOutput.json(reports, single: compare == nil))
             } else {
-                print(ApproxOutput.table(reports))
+                print(ApproximationOutput.table(reports))
             }
             if let plot {
-                try ApproxOutput.svg(reports).write(toFile: plot, atomically: true, encoding: .utf8)
+                try ApproximationOutput.svg(reports).write(toFile: plot, atomically: true, encoding: .utf8)
                 FileHandle.standardError.write(Data("wrote \(plot)\n".utf8))
             }
         } catch let error as ApproximationError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
     }
 }

@@ -1,9 +1,23 @@
 import ArgumentParser
+import Foundation
 import Arithmetic
 
 /// The `pisim` command: a thin front end; each subcommand lives in its own file.
 @main
 struct PISim: ParsableCommand {
+    /// Entry point: user errors print one line and exit with status 2, never a trap.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            do { try command.run() } catch let failure as CommandFailure {
+                FileHandle.standardError.write(Data("pisim: error: \(failure.message)\n".utf8))
+                Foundation.exit(2)
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "pisim",
         abstract: "PISim: cost and error of private (2PC / homomorphic) transformer inference, by running it.",

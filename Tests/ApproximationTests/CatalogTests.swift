@@ -20,6 +20,10 @@ struct CatalogTests {
                 #expect(r.function == a.function)
                 #expect(r.fixedPoint != nil && r.quantisation != nil)
                 #expect(r.costs.nonscalarMultiplications + r.costs.scalarMultiplications + r.costs.comparisons > 0, "\(function) \(method)")
+                // Inside its stated range every method converges to a finite error.
+                if r.outOfRange == 0 {
+                    #expect(r.approximation.maxAbsolute.isFinite && r.fixedPoint!.maxAbsolute.isFinite, "\(function) \(method)")
+                }
             }
         }
     }

@@ -4,9 +4,9 @@ import Foundation
 import Plotting
 
 /// Renders approximation reports as a terminal table, JSON and SVG.
-enum ApproxOutput {
+public enum ApproximationOutput {
     /// The JSON record of one report (snake_case keys; NaN and ∞ become null).
-    static func record(_ r: ApproximationReport) -> [String: Any] {
+    public static func record(_ r: ApproximationReport) -> [String: Any] {
         func number(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
         func stats(_ s: ErrorStatistics) -> [String: Any] {
             ["max_abs_error": number(s.maxAbsolute), "max_rel_error": number(s.maxRelative), "rms_error": number(s.rms),
@@ -33,7 +33,7 @@ enum ApproxOutput {
         return d
     }
 
-    static func json(_ reports: [ApproximationReport], single: Bool) throws -> String {
+    public static func json(_ reports: [ApproximationReport], single: Bool) throws -> String {
         let value: Any = single && reports.count == 1 ? record(reports[0]) : reports.map(record)
         let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
@@ -41,7 +41,7 @@ enum ApproxOutput {
 
     static func sci(_ v: Double) -> String { v.isFinite ? String(format: "%.3e", v) : "—" }
 
-    static func table(_ reports: [ApproximationReport]) -> String {
+    public static func table(_ reports: [ApproximationReport]) -> String {
         var rows: [(String, [String])] = [
             ("function", reports.map(\.function)),
             ("method", reports.map(\.method)),
@@ -78,7 +78,7 @@ enum ApproxOutput {
     }
 
     /// Two panels: the function with each approximation, then |error| on a log scale.
-    static func svg(_ reports: [ApproximationReport]) -> String {
+    public static func svg(_ reports: [ApproximationReport]) -> String {
         let curves = reports.compactMap { r in r.curve.map { (r, $0) } }
         guard let first = curves.first else {
             return LinePlot.document([LinePlot(title: "row functions have no 1-D curve", xLabel: "", yLabel: "", series: [])])
