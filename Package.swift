@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "Approximation", dependencies: ["Backend", "Arithmetic", "Tensors"], swiftSettings: strictSettings),
         .target(name: "Plotting", swiftSettings: strictSettings),
         .target(name: "CostModel", swiftSettings: strictSettings),
+        .target(name: "TwoParty", dependencies: ["Arithmetic", "Randomness", "Tensors", "Backend", "CostModel"], swiftSettings: strictSettings),
         .target(name: "Reports", dependencies: ["Approximation", "Backend", "Plotting"], swiftSettings: strictSettings),
         .executableTarget(
             name: "pisim",
@@ -54,6 +55,12 @@ let package = Package(
         ),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Randomness"], swiftSettings: strictSettings),
         .testTarget(name: "CostModelTests", dependencies: ["CostModel"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "TwoPartyTests",
+            dependencies: ["TwoParty", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic", "Randomness"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Approximation"], swiftSettings: strictSettings),
         .testTarget(
             name: "ApproximationTests",

@@ -44,20 +44,25 @@ public struct NewtonReciprocal: ElementwiseApproximation {
     public let iterations: Int
     public let initial: InitialGuess
     public let inputRange: Interval
+    /// CrypTen's default (`reciprocal_all_pos = False`): s = sign(x) by a private
+    /// comparison, 1/x = s · recip(s·x), valid on ranges of either sign.
+    public let signCorrected: Bool
     public var target: TargetFunction { .reciprocal }
     public var method: String { "newton" }
 
     /// - Throws: `ApproximationError` when the range contains 0, iterations < 0, or the
     ///   initial guess y₀ leaves Newton's convergence region |1 − x·y₀| < 1 somewhere on the
     ///   range (CrypTen's guess 3·e^(1−2x) + 0.003 stops converging near x = 2/0.003 ≈ 667).
-    public init(iterations: Int = 10, initial: InitialGuess = .cryptenReciprocal(expIterations: 8), range: Interval) throws(ApproximationError) {
+    public init(iterations: Int = 10, initial: InitialGuess = .cryptenReciprocal(expIterations: 8), range: Interval,
+                signCorrected: Bool = false) throws(ApproximationError) {
         guard iterations >= 0 else { throw .invalidParameter("iterations must be ≥ 0, got \(iterations)") }
-        try TargetFunction.reciprocal.validate(range)
+        if !signCorrected { try TargetFunction.reciprocal.validate(range) }
         self.iterations = iterations
         self.initial = initial
+        self.signCorrected = signCorrected
         inputRange = range
         let plain = PlaintextBackend()
-        let grid = Tensor(range.uniformGrid(count: 512).map { Swift.abs($0) })
+        let grid = Tensor(range.uniformGrid(count: 512).map { Swift.abs($0) }.filter { $0 > 0 })
         let start = plain.reveal(try initial.evaluate(plain.input(grid), on: plain))
         for (x, y) in zip(grid.scalars, start.scalars) where !(Swift.abs(1 - x * y) < 1) {
             throw .invalidParameter("Newton's reciprocal from \(initial.description) does not converge at x = \(x) (|1 − x·y₀| = \(Swift.abs(1 - x * y)) ≥ 1): narrow the range \(range) or use goldschmidt")
@@ -65,18 +70,28 @@ public struct NewtonReciprocal: ElementwiseApproximation {
     }
 
     public var parameters: ApproximationParameters {
-        ApproximationParameters(iterations: iterations, notes: ["y ← 2y − x·y²", "initial guess \(initial.description)"])
+        ApproximationParameters(iterations: iterations, notes: ["y ← 2y − x·y²", "initial guess \(initial.description)"]
+                                + (signCorrected ? ["sign-corrected: s·recip(s·x), s = 1 − 2[x<0]"] : []))
     }
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
+        if signCorrected {
+            let s = b.addConstant(b.multiplyInteger(b.isNegative(x), -2), 1)
+            return b.multiply(s, positive(b.multiply(s, x), on: b))
+        }
         // A negative range is handled by symmetry: 1/x = −1/(−x).
         let negative = inputRange.upper < 0
-        let z = negative ? b.negate(x) : x
+        let y = positive(negative ? b.negate(x) : x, on: b)
+        return negative ? b.negate(y) : y
+    }
+
+    /// Newton's iteration for z > 0.
+    func positive<B: ArithmeticBackend>(_ z: B.Value, on b: B) -> B.Value {
         guard var y = try? initial.evaluate(z, on: b) else { return z } // unreachable: validated in init
         for _ in 0..<iterations {
             y = b.subtract(b.multiplyInteger(y, 2), b.multiply(b.square(y), z))
         }
-        return negative ? b.negate(y) : y
+        return y
     }
 }
 

@@ -37,7 +37,9 @@ public struct CrypTenSigmoid: ElementwiseApproximation {
             r = i == 0 ? b.addConstant(b.multiplyConstant(d, -0.5625), 1.5)
                        : b.subtract(b.multiplyInteger(r, 2), b.multiply(b.square(r), d))
         }
-        return b.add(r, b.multiply(s, b.addConstant(b.multiplyInteger(r, -2), 1)))
+        // CrypTen's `where(1 − s, r, 1 − r)` = r·(1 − s) + (1 − r)·s: two products in sequence.
+        let keep = b.multiply(r, b.addConstant(b.negate(s), 1))
+        return b.add(keep, b.multiply(b.addConstant(b.negate(r), 1), s))
     }
 }
 

@@ -1,0 +1,56 @@
+import CostModel
+
+/// The one place where shares cross between the parties. Every opening of masked values is
+/// counted here, as a real implementation would send it: each party sends its share of
+/// every opened element, `wireBytesPerElement` bytes each, and a batch of openings is one
+/// round. Nothing else in the engine records communication.
+public final class Channel: @unchecked Sendable {
+    public let ledger: CostLedger
+    /// Bytes each party sends per opened element (CrypTen: 8, whatever the ring; a
+    /// bit-packing implementation: ⌈k/8⌉ or less for bits).
+    public let wireBytesPerElement: Int
+    /// Bytes per opened element when only single bits are opened (B2A of a bit); CrypTen
+    /// still sends a whole 8-byte word.
+    public let wireBytesPerBit: Int
+
+    public init(ledger: CostLedger, wireBytesPerElement: Int = 8, wireBytesPerBit: Int = 8) {
+        self.ledger = ledger
+        self.wireBytesPerElement = wireBytesPerElement
+        self.wireBytesPerBit = wireBytesPerBit
+    }
+
+    /// Opens several masked arrays in one round: returns, for each, the element-wise
+    /// combination of the two parties' shares with `combine` (addition mod 2^k for
+    /// arithmetic shares, XOR for binary shares).
+    ///
+    /// - Parameters:
+    ///   - kind: what the opening is for ("mul", "and", "b2a", …): the ledger's event kind.
+    ///   - parts: (party 0 shares, party 1 shares) per opened array.
+    ///   - bitsOnly: the opened values are single bits (charged `wireBytesPerBit`).
+    ///   - multiplications: Beaver multiplications this opening consumes (for reports).
+    public func open(_ kind: String, _ parts: [([UInt64], [UInt64])], bitsOnly: Bool = false, multiplications: Int = 0,
+                     combine: (UInt64, UInt64) -> UInt64) -> [[UInt64]] {
+        var elements = 0
+        var opened = [[UInt64]]()
+        opened.reserveCapacity(parts.count)
+        for (a, b) in parts {
+            elements += a.count
+            var out = [UInt64](repeating: 0, count: a.count)
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { po in
+                for i in 0..<pa.count { po[i] = combine(pa[i], pb[i]) }
+            } } }
+            opened.append(out)
+        }
+        let perParty = elements * (bitsOnly ? wireBytesPerBit : wireBytesPerElement)
+        ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: [perParty, perParty], rounds: 1,
+                                multiplications: multiplications))
+        return opened
+    }
+
+    /// Records a primitive whose cost comes from a cited formula rather than an opening
+    /// (an analytic protocol): its value is computed by the caller in the clear.
+    public func charge(_ kind: String, elements: Int, bytesPerParty: Int, rounds: Int, offlineBytes: Int = 0) {
+        ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: [bytesPerParty, bytesPerParty], rounds: rounds,
+                                offlineBytes: offlineBytes))
+    }
+}

@@ -1,0 +1,56 @@
+/// How the two-party engine executes: ring, precision and the protocol choices a profile
+/// makes. Defaults are CrypTen 0.4.1's (`configs/default.yaml`).
+public struct TwoPartySettings: Sendable, Hashable {
+    /// How a product is brought back to f fractional bits.
+    public enum Truncation: String, Sendable, Hashable {
+        /// SecureML local truncation on each share: free, ±1 ulp, fails with probability |x|/2^k.
+        case local
+        /// Truncation with one opening of x + r (Escudero et al., CRYPTO 2020, "TruncPr"):
+        /// k bits per element and one round, ±1 ulp, valid for |x| < 2^(k−2).
+        case oneRound = "one-round"
+    }
+
+    /// How the maximum of a row is found.
+    public enum MaxMethod: String, Sendable, Hashable {
+        /// CrypTen's `log_reduction` `max(dim)` exactly as it runs: ⌊ln n⌋ halving steps
+        /// with `where` (two products), a pairwise stage on the survivors with its own
+        /// random tie-break, then the full-row one-hot by `eq` and a second tie-break,
+        /// although softmax only uses the value (`common/functions/maximum.py`).
+        case cryptenLogReduction = "crypten-log-reduction"
+        /// A ⌈log2 n⌉-level tournament, one comparison and one product per pair, value only.
+        case tree
+    }
+
+    public var ringBits: Int = 64
+    public var fractionalBits: Int = 16
+    public var truncation: Truncation = .local
+    public var maxMethod: MaxMethod = .cryptenLogReduction
+    /// Products in a private select `where(c, x, y)`: CrypTen computes x·c + y·(1 − c) (2,
+    /// sequential); x + c·(y − x) needs 1.
+    public var selectMultiplications: Int = 2
+    /// Bytes each party sends per opened ring element and per opened bit.
+    public var wireBytesPerElement: Int = 8
+    public var wireBytesPerBit: Int = 8
+    /// Offline bytes per correlated element (0: CrypTen's TFP derives them from seeds).
+    public var offlineBytesPerElement: Int = 0
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// - Throws: `TwoPartyError.invalidParameter` for a ring outside 2…64 bits or
+    ///   fractional bits that leave no integer part.
+    public func validate() throws(TwoPartyError) {
+        guard (2...64).contains(ringBits) else {
+            throw .invalidParameter("ring bits must be 2…64 for the native two-party engine, got \(ringBits)")
+        }
+        guard fractionalBits >= 0, 2 * fractionalBits < ringBits else {
+            throw .invalidParameter("fractional bits \(fractionalBits) do not fit a \(ringBits)-bit ring: a product needs 2f < k bits")
+        }
+        guard selectMultiplications == 1 || selectMultiplications == 2 else {
+            throw .invalidParameter("select multiplications must be 1 or 2, got \(selectMultiplications)")
+        }
+        guard wireBytesPerElement > 0, wireBytesPerBit > 0, offlineBytesPerElement >= 0 else {
+            throw .invalidParameter("wire and offline byte counts must be positive")
+        }
+    }
+}
