@@ -13,6 +13,10 @@ public final class Channel: @unchecked Sendable {
     /// still sends a whole 8-byte word.
     public let wireBytesPerBit: Int
 
+    /// When set, every opened array is kept: the view both parties get (tests check that
+    /// it is independent of the secrets).
+    public var transcript: [[UInt64]]?
+
     public init(ledger: CostLedger, wireBytesPerElement: Int = 8, wireBytesPerBit: Int = 8) {
         self.ledger = ledger
         self.wireBytesPerElement = wireBytesPerElement
@@ -41,6 +45,7 @@ public final class Channel: @unchecked Sendable {
             } } }
             opened.append(out)
         }
+        transcript?.append(contentsOf: opened)
         let perParty = elements * (bitsOnly ? wireBytesPerBit : wireBytesPerElement)
         ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: [perParty, perParty], rounds: 1,
                                 multiplications: multiplications))
