@@ -23,6 +23,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,11 +38,16 @@ let package = Package(
         .target(name: "Plotting", swiftSettings: strictSettings),
         .target(name: "CostModel", swiftSettings: strictSettings),
         .target(name: "TwoParty", dependencies: ["Arithmetic", "Randomness", "Tensors", "Backend", "CostModel"], swiftSettings: strictSettings),
+        .target(
+            name: "Scenario",
+            dependencies: ["TwoParty", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         .target(name: "Reports", dependencies: ["Approximation", "Backend", "Plotting"], swiftSettings: strictSettings),
         .executableTarget(
             name: "pisim",
             dependencies: [
-                "Arithmetic", "Approximation", "Backend", "Plotting", "Reports",
+                "Arithmetic", "Approximation", "Backend", "Plotting", "Reports", "Scenario", "TwoParty", "CostModel", "Tensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -61,6 +67,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TwoParty", "Approximation", "CostModel"], swiftSettings: strictSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Approximation"], swiftSettings: strictSettings),
         .testTarget(
             name: "ApproximationTests",

@@ -19,6 +19,8 @@ public struct ApproximationOptions: Sendable {
     public var reciprocalRange: Interval?
     /// Limit-exp iterations where an exp is inside.
     public var expIterations: Int?
+    /// Newton reciprocal: handle either sign by a private comparison (CrypTen's default).
+    public var signCorrected: Bool = false
 
     public init() {}
 }
@@ -177,7 +179,8 @@ public enum ApproximationCatalog {
             // Unless told, iterate until the worst relative error on the range is below 2^−20.
             return try GoldschmidtReciprocal(iterations: iterations ?? GoldschmidtReciprocal.iterations(for: range, relativeError: 0x1p-20), range: range)
         case "newton":
-            return try NewtonReciprocal(iterations: iterations ?? 10, initial: .cryptenReciprocal(expIterations: o.expIterations ?? 8), range: range)
+            return try NewtonReciprocal(iterations: iterations ?? 10, initial: .cryptenReciprocal(expIterations: o.expIterations ?? 8), range: range,
+                                        signCorrected: o.signCorrected)
         default:
             throw .invalidParameter("unknown reciprocal method '\(method)'; known: newton, goldschmidt")
         }

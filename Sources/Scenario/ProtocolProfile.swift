@@ -1,0 +1,156 @@
+import Approximation
+import Foundation
+import TwoParty
+
+/// A protocol profile: how a published protocol computes (ring, precision, primitives)
+/// and which approximation it uses for each nonlinearity, every number with its source.
+/// Profiles are data files under `protocols/`.
+public struct ProtocolProfile: Sendable {
+    public var name: String
+    public var description: String
+    /// The file it was read from.
+    public var file: String
+    /// Engine settings (ring, precision, wire format, primitive algorithms).
+    public var settings: TwoPartySettings
+    /// Approximation options per catalog function name.
+    public var nonlinearities: [String: ApproximationOptions]
+    /// Key path → citation, for reports.
+    public var citations: [String: String]
+
+    /// Loads `protocols/NAME.yaml` (searching `directory`, then `./protocols`) or a path.
+    public static func load(_ nameOrPath: String, directory: String? = nil) throws(FileError) -> ProtocolProfile {
+        let candidates = nameOrPath.hasSuffix(".yaml") || nameOrPath.contains("/")
+            ? [nameOrPath]
+            : [directory, "protocols", ProtocolProfile.bundledDirectory].compactMap { $0 }.map { "\($0)/\(nameOrPath).yaml" }
+        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            let known = available(in: directory)
+            var message = "no protocol profile '\(nameOrPath)'"
+            if let s = Suggestion.nearest(nameOrPath, in: known) { message += "; did you mean '\(s)'?" }
+            throw FileError(file: candidates.first ?? nameOrPath, line: 0, key: "",
+                            message: message + (known.isEmpty ? "" : " (available: \(known.joined(separator: ", ")))"))
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw FileError(file: path, line: 0, key: "", message: "cannot read the file")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// The profiles shipped with the package (found relative to this source file when run
+    /// from a checkout, and through `./protocols` otherwise).
+    static var bundledDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("protocols").path
+    }
+
+    /// Profile names available.
+    public static func available(in directory: String? = nil) -> [String] {
+        for dir in [directory, "protocols", bundledDirectory].compactMap({ $0 }) {
+            if let files = try? FileManager.default.contentsOfDirectory(atPath: dir) {
+                let names = files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+                if !names.isEmpty { return names }
+            }
+        }
+        return []
+    }
+
+    static let topKeys = ["name", "kind", "description", "source", "parameters", "primitives", "nonlinearities"]
+    static let parameterKeys = ["ring_bits", "fractional_bits", "wire_bytes_per_element", "wire_bytes_per_bit",
+                                "offline_bytes_per_element", "select_multiplications"]
+    static let primitiveKeys = ["truncation", "max"]
+    static let nonlinearityKeys = ["method", "degree", "iterations", "range", "reciprocal", "reciprocal_iterations",
+                                   "reciprocal_range", "exp_iterations", "sign_corrected", "epsilon", "p", "variant", "source"]
+
+    /// Parses and validates a profile document.
+    ///
+    /// - Throws: `FileError` naming the file, line and key of the first problem: unknown
+    ///   keys (with a suggestion), a value without its `source`, a negative cost, an
+    ///   unknown algorithm or method, or settings the engine refuses.
+    public static func parse(_ text: String, file: String) throws(FileError) -> ProtocolProfile {
+        let root = try YAMLNode.parse(text, file: file)
+        let top = try root.mapping(allowed: topKeys, required: ["name", "kind", "source", "parameters", "primitives"])
+        let name = try top["name"]!.string()
+        _ = try top["kind"]!.choice(["two-party"])
+        var citations = ["source": try top["source"]!.string()]
+        var settings = TwoPartySettings()
+
+        // Every parameter is {value, source}.
+        let parameters = try top["parameters"]!.mapping(allowed: parameterKeys, required: ["ring_bits", "fractional_bits"])
+        func cited(_ node: YAMLNode) throws(FileError) -> YAMLNode {
+            let m = try node.mapping(allowed: ["value", "source"], required: ["value", "source"])
+            citations[node.path] = try m["source"]!.string()
+            return m["value"]!
+        }
+        for (key, node) in parameters {
+            let v = try cited(node).count()
+            switch key {
+            case "ring_bits": settings.ringBits = v
+            case "fractional_bits": settings.fractionalBits = v
+            case "wire_bytes_per_element": settings.wireBytesPerElement = v
+            case "wire_bytes_per_bit": settings.wireBytesPerBit = v
+            case "offline_bytes_per_element": settings.offlineBytesPerElement = v
+            default: settings.selectMultiplications = v
+            }
+        }
+
+        let primitives = try top["primitives"]!.mapping(allowed: primitiveKeys, required: primitiveKeys)
+        for (key, node) in primitives {
+            let m = try node.mapping(allowed: ["algorithm", "source"], required: ["algorithm", "source"])
+            citations[node.path] = try m["source"]!.string()
+            switch key {
+            case "truncation":
+                settings.truncation = TwoPartySettings.Truncation(rawValue: try m["algorithm"]!.choice(["local", "one-round"])) ?? .local
+            default:
+                settings.maxMethod = TwoPartySettings.MaxMethod(rawValue: try m["algorithm"]!.choice(["crypten-log-reduction", "tree"])) ?? .tree
+            }
+        }
+        do { try settings.validate() } catch {
+            throw FileError(file: file, line: top["parameters"]!.line, key: "parameters", message: error.description)
+        }
+
+        var nonlinearities = [String: ApproximationOptions]()
+        if let section = top["nonlinearities"] {
+            let functions = ApproximationCatalog.methods.map(\.function)
+            let entries = try section.mapping(allowed: functions)
+            for (function, node) in entries {
+                let m = try node.mapping(allowed: nonlinearityKeys, required: ["method", "source"])
+                citations[node.path] = try m["source"]!.string()
+                var o = ApproximationOptions()
+                let methods = ApproximationCatalog.methods.first { $0.function == function }?.methods ?? []
+                o.method = try m["method"]!.choice(methods)
+                if let v = m["degree"] { o.degree = try v.count() }
+                if let v = m["iterations"] { o.iterations = try v.count() }
+                if let v = m["exp_iterations"] { o.expIterations = try v.count() }
+                if let v = m["reciprocal_iterations"] { o.reciprocalIterations = try v.count() }
+                if let v = m["reciprocal"] { o.reciprocalMethod = try v.choice(["newton", "goldschmidt"]) }
+                if let v = m["sign_corrected"] { o.signCorrected = try v.bool() }
+                if let v = m["epsilon"] { o.epsilon = try v.nonNegative() }
+                if let v = m["p"] { o.p = try v.count() }
+                if let v = m["variant"] { o.variant = try v.choice(["sum", "epsilon", "mean", "stable"]) }
+                if let v = m["range"] { o.range = try interval(v) }
+                if let v = m["reciprocal_range"] { o.reciprocalRange = try interval(v) }
+                // Build it once now so impossible settings fail at load, with the file position.
+                do { _ = try ApproximationCatalog.make(function, o) } catch {
+                    throw node.error(error.description)
+                }
+                nonlinearities[function] = o
+            }
+        }
+        return ProtocolProfile(name: name, description: try top["description"]?.string() ?? "", file: file,
+                               settings: settings, nonlinearities: nonlinearities, citations: citations)
+    }
+
+    static func interval(_ node: YAMLNode) throws(FileError) -> Interval {
+        let items = try node.sequence()
+        guard items.count == 2 else { throw node.error("a range is a list of two numbers [lower, upper]") }
+        do { return try Interval(items[0].double(), items[1].double()) } catch let e as FileError { throw e } catch {
+            throw node.error("\(error)")
+        }
+    }
+
+    /// The approximation this profile uses for `function` (catalog defaults if unlisted).
+    public func approximation(for function: String, length: Int) throws(ApproximationError) -> any NonlinearApproximation {
+        var o = nonlinearities[function] ?? ApproximationOptions()
+        o.length = length
+        return try ApproximationCatalog.make(function, o)
+    }
+}

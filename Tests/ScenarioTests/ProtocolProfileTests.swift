@@ -1,0 +1,77 @@
+import Testing
+import Approximation
+@testable import Scenario
+@testable import TwoParty
+
+@Suite("Protocol profiles: loading and rejection with file, line and key")
+struct ProtocolProfileTests {
+    @Test func bundledCrypTenProfileLoads() throws {
+        let p = try ProtocolProfile.load("crypten")
+        #expect(p.name == "crypten")
+        #expect(p.settings.ringBits == 64 && p.settings.fractionalBits == 16)
+        #expect(p.settings.maxMethod == .cryptenLogReduction && p.settings.truncation == .local)
+        #expect(p.nonlinearities["exp"]?.iterations == 8)
+        #expect(p.citations["parameters.fractional_bits"]?.contains("precision_bits") == true)
+    }
+
+    static let valid = """
+    name: test
+    kind: two-party
+    source: "test"
+    parameters:
+      ring_bits: {value: 64, source: "s"}
+      fractional_bits: {value: 16, source: "s"}
+    primitives:
+      truncation: {algorithm: local, source: "s"}
+      max: {algorithm: tree, source: "s"}
+    nonlinearities:
+      exp: {method: limit, iterations: 8, source: "s"}
+    """
+
+    func rejection(_ text: String) -> FileError? {
+        do { _ = try ProtocolProfile.parse(text, file: "bad.yaml"); return nil } catch { return error }
+    }
+
+    @Test func validDocumentParses() throws {
+        #expect(try ProtocolProfile.parse(Self.valid, file: "t.yaml").nonlinearities["exp"]?.iterations == 8)
+    }
+
+    @Test func missingCitationIsRejected() throws {
+        let e = try #require(rejection(Self.valid.replacingOccurrences(of: "ring_bits: {value: 64, source: \"s\"}", with: "ring_bits: {value: 64}")))
+        #expect(e.file == "bad.yaml" && e.line == 5 && e.key == "parameters.ring_bits")
+        #expect(e.message.contains("source"))
+    }
+
+    @Test func negativeCostIsRejected() throws {
+        let text = Self.valid.replacingOccurrences(of: "fractional_bits: {value: 16, source: \"s\"}",
+                                                   with: "fractional_bits: {value: 16, source: \"s\"}\n  wire_bytes_per_element: {value: -8, source: \"s\"}")
+        let e = try #require(rejection(text))
+        #expect(e.line == 7 && e.key == "parameters.wire_bytes_per_element.value" && e.message.contains("≥ 0"))
+    }
+
+    @Test func unknownKeyIsRejectedWithSuggestion() throws {
+        let e = try #require(rejection(Self.valid.replacingOccurrences(of: "exp: {method: limit, iterations: 8", with: "exp: {method: limit, iteratons: 8")))
+        #expect(e.line == 11 && e.key == "nonlinearities.exp.iteratons")
+        #expect(e.message.contains("did you mean 'iterations'"))
+        let f = try #require(rejection(Self.valid.replacingOccurrences(of: "primitives:", with: "primitivs:")))
+        #expect(f.message.contains("did you mean 'primitives'"))
+    }
+
+    @Test func unknownAlgorithmIsRejected() throws {
+        let e = try #require(rejection(Self.valid.replacingOccurrences(of: "algorithm: tree", with: "algorithm: bubble")))
+        #expect(e.line == 9 && e.key == "primitives.max.algorithm" && e.message.contains("unknown value 'bubble'"))
+        let m = try #require(rejection(Self.valid.replacingOccurrences(of: "method: limit", with: "method: limt")))
+        #expect(m.key == "nonlinearities.exp.method" && m.message.contains("did you mean 'limit'"))
+    }
+
+    @Test func impossibleSettingsAreRejected() throws {
+        let e = try #require(rejection(Self.valid.replacingOccurrences(of: "fractional_bits: {value: 16", with: "fractional_bits: {value: 40")))
+        #expect(e.key == "parameters" && e.message.contains("fractional bits"))
+        let r = try #require(rejection(Self.valid.replacingOccurrences(of: "exp: {method: limit, iterations: 8, source: \"s\"}",
+                                                                        with: "reciprocal: {method: newton, range: [1, 1000], source: \"s\"}")))
+        #expect(r.key == "nonlinearities.reciprocal" && r.message.contains("does not converge"))
+        let y = try #require(rejection("name: [unclosed"))
+        #expect(y.message.contains("not valid YAML"))
+        #expect(throws: FileError.self) { try ProtocolProfile.load("cryptn") }
+    }
+}
