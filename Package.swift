@@ -43,7 +43,7 @@ let package = Package(
             dependencies: ["TwoParty", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
-        .target(name: "Reports", dependencies: ["Approximation", "Backend", "Plotting"], swiftSettings: strictSettings),
+        .target(name: "Reports", dependencies: ["Approximation", "Backend", "Plotting", "Scenario", "CostModel"], swiftSettings: strictSettings),
         .executableTarget(
             name: "pisim",
             dependencies: [

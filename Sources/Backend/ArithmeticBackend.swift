@@ -55,9 +55,14 @@ public protocol ArithmeticBackend: AnyObject {
 
     /// The maximum along `axis`, keeping it with extent 1.
     func maximum(_ a: Value, alongAxis axis: Int) -> Value
+
+    /// Runs `body` inside a named cost scope (backends without a ledger just run it).
+    func scope<T>(_ name: String, _ body: () -> T) -> T
 }
 
 extension ArithmeticBackend {
+    public func scope<T>(_ name: String, _ body: () -> T) -> T { body() }
+
     /// The number of elements of `value`.
     public func count(of value: Value) -> Int { shape(of: value).reduce(1, *) }
 }

@@ -46,4 +46,6 @@ public final class TwoPartyBackend: ArithmeticBackend {
     public func isNegative(_ a: SharedTensor) -> SharedTensor { engine.lessThanZero(a) }
 
     public func maximum(_ a: SharedTensor, alongAxis axis: Int) -> SharedTensor { engine.maximum(a) }
+
+    public func scope<T>(_ name: String, _ body: () -> T) -> T { engine.ledger.scope(name, body) }
 }

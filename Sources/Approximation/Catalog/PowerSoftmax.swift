@@ -101,12 +101,14 @@ public struct PowerSoftmax: NonlinearApproximation {
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
         var z = x
         if case let .stable(delta) = variant, let scaleReciprocal {
-            let s = b.isNegative(x)
-            let absX = b.multiply(x, b.addConstant(b.multiplyInteger(s, -2), 1))
-            let c = b.addConstant(b.maximum(absX, alongAxis: -1), delta)
-            z = b.multiply(x, scaleReciprocal.evaluate(c, on: b))
+            z = b.scope("stabilize") {
+                let s = b.isNegative(x)
+                let absX = b.multiply(x, b.addConstant(b.multiplyInteger(s, -2), 1))
+                let c = b.addConstant(b.maximum(absX, alongAxis: -1), delta)
+                return b.multiply(x, scaleReciprocal.evaluate(c, on: b))
+            }
         }
-        let powers = raise(z, on: b)
+        let powers = b.scope("power") { raise(z, on: b) }
         var d = RowOps.rowSum(powers, on: b)
         let n = RowOps.rowLength(x, on: b)
         switch variant {
@@ -114,9 +116,12 @@ public struct PowerSoftmax: NonlinearApproximation {
         case let .epsilon(e): d = b.addConstant(d, e)
         case let .mean(e): d = b.addConstant(b.multiplyConstant(d, 1 / Double(n)), e)
         }
-        let weights = b.multiply(powers, reciprocal.evaluate(d, on: b))
-        let scale = lengthScale(n)
-        return scale == 1 ? weights : b.multiplyConstant(weights, scale)
+        let inverse = b.scope("reciprocal") { reciprocal.evaluate(d, on: b) }
+        return b.scope("normalize") {
+            let weights = b.multiply(powers, inverse)
+            let scale = lengthScale(n)
+            return scale == 1 ? weights : b.multiplyConstant(weights, scale)
+        }
     }
 
     /// Rows whose inputs leave the stated range or whose denominator leaves the

@@ -76,8 +76,12 @@ public struct NewtonReciprocal: ElementwiseApproximation {
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
         if signCorrected {
-            let s = b.addConstant(b.multiplyInteger(b.isNegative(x), -2), 1)
-            return b.multiply(s, positive(b.multiply(s, x), on: b))
+            let (s, magnitude) = b.scope("sign") {
+                let s = b.addConstant(b.multiplyInteger(b.isNegative(x), -2), 1)
+                return (s, b.multiply(s, x))
+            }
+            let y = positive(magnitude, on: b)
+            return b.scope("sign") { b.multiply(s, y) }
         }
         // A negative range is handled by symmetry: 1/x = −1/(−x).
         let negative = inputRange.upper < 0
@@ -87,11 +91,13 @@ public struct NewtonReciprocal: ElementwiseApproximation {
 
     /// Newton's iteration for z > 0.
     func positive<B: ArithmeticBackend>(_ z: B.Value, on b: B) -> B.Value {
-        guard var y = try? initial.evaluate(z, on: b) else { return z } // unreachable: validated in init
-        for _ in 0..<iterations {
-            y = b.subtract(b.multiplyInteger(y, 2), b.multiply(b.square(y), z))
+        guard var y = b.scope("initial-guess", { try? initial.evaluate(z, on: b) }) else { return z } // unreachable: validated in init
+        return b.scope("newton") {
+            for _ in 0..<iterations {
+                y = b.subtract(b.multiplyInteger(y, 2), b.multiply(b.square(y), z))
+            }
+            return y
         }
-        return y
     }
 }
 

@@ -58,10 +58,13 @@ public struct LayerNormApproximation: NonlinearApproximation {
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
         let n = Double(RowOps.rowLength(x, on: b))
-        let mu = b.multiplyConstant(RowOps.rowSum(x, on: b), 1 / n)
-        let d = b.subtract(x, mu)
-        let variance = b.addConstant(b.multiplyConstant(RowOps.rowSum(b.square(d), on: b), 1 / n), epsilon)
-        return b.multiply(d, inverseSqrt.evaluate(variance, on: b))
+        let (d, variance) = b.scope("variance") {
+            let mu = b.multiplyConstant(RowOps.rowSum(x, on: b), 1 / n)
+            let d = b.subtract(x, mu)
+            return (d, b.addConstant(b.multiplyConstant(RowOps.rowSum(b.square(d), on: b), 1 / n), epsilon))
+        }
+        let inverse = b.scope("inv-sqrt") { inverseSqrt.evaluate(variance, on: b) }
+        return b.scope("normalize") { b.multiply(d, inverse) }
     }
 
     public func outOfRangeCount(_ x: Tensor<Double>) -> Int {

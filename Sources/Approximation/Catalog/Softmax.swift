@@ -45,9 +45,10 @@ public struct StandardSoftmax: NonlinearApproximation {
     public func reference(_ x: Tensor<Double>) -> Tensor<Double> { RowOps.mapRows(x, exactSoftmax) }
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
-        let shifted = maxMethod == .tree ? b.subtract(x, b.maximum(x, alongAxis: -1)) : x
-        let e = exp.evaluate(shifted, on: b)
-        return b.multiply(e, reciprocal.evaluate(RowOps.rowSum(e, on: b), on: b))
+        let shifted = maxMethod == .tree ? b.scope("max") { b.subtract(x, b.maximum(x, alongAxis: -1)) } : x
+        let e = b.scope("exp") { exp.evaluate(shifted, on: b) }
+        let r = b.scope("reciprocal") { reciprocal.evaluate(RowOps.rowSum(e, on: b), on: b) }
+        return b.scope("normalize") { b.multiply(e, r) }
     }
 
     public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
@@ -89,8 +90,9 @@ public struct QuadSoftmax: NonlinearApproximation {
     }
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
-        let q = b.square(b.addConstant(x, shift))
-        return b.multiply(q, reciprocal.evaluate(RowOps.rowSum(q, on: b), on: b))
+        let q = b.scope("quad") { b.square(b.addConstant(x, shift)) }
+        let r = b.scope("reciprocal") { reciprocal.evaluate(RowOps.rowSum(q, on: b), on: b) }
+        return b.scope("normalize") { b.multiply(q, r) }
     }
 
     public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
@@ -131,9 +133,9 @@ public struct ReLUSoftmax: NonlinearApproximation {
     }
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
-        let r = relu.evaluate(x, on: b)
-        let s = b.addConstant(RowOps.rowSum(r, on: b), epsilon)
-        return b.multiply(r, reciprocal.evaluate(s, on: b))
+        let r = b.scope("relu") { relu.evaluate(x, on: b) }
+        let inverse = b.scope("reciprocal") { reciprocal.evaluate(b.addConstant(RowOps.rowSum(r, on: b), epsilon), on: b) }
+        return b.scope("normalize") { b.multiply(r, inverse) }
     }
 
     public func outOfRangeCount(_ x: Tensor<Double>) -> Int {

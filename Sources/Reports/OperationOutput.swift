@@ -1,0 +1,58 @@
+import CostModel
+import Foundation
+import Scenario
+
+/// Renders `pisim op` reports.
+public enum OperationOutput {
+    static func costRecord(_ t: CostTotals) -> [String: Any] {
+        ["comm_bytes": t.bytes, "rounds": t.rounds, "batched_rounds": t.batchedRounds, "offline_bytes": t.offlineBytes,
+         "mults": t.multiplications]
+    }
+
+    public static func record(_ r: OperationReport) -> [String: Any] {
+        func number(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+        return [
+            "op": r.op, "shape": r.shape, "protocol": r.protocolName, "network": r.network.name, "method": r.method,
+            "input_range": [r.inputRange.lower, r.inputRange.upper],
+            "comm_bytes": r.totals.bytes, "bytes_sent": r.totals.bytesSent, "rounds": r.totals.rounds,
+            "batched_rounds": r.totals.batchedRounds, "offline_bytes": r.totals.offlineBytes, "mults": r.totals.multiplications,
+            "latency_s": number(r.latency.total),
+            "latency": ["round_trips_s": r.latency.roundTrips, "transfer_s": r.latency.transfer, "compute_s": r.latency.compute],
+            "max_abs_error": number(r.maxAbsoluteError), "mean_abs_error": number(r.meanAbsoluteError), "out_of_range": r.outOfRange,
+            "breakdown": r.breakdown.map { ["scope": $0.scope].merging(costRecord($0.totals)) { a, _ in a } },
+        ]
+    }
+
+    public static func json(_ r: OperationReport) throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: record(r), options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func bytes(_ b: Int) -> String {
+        let v = Double(b)
+        if v >= 1e9 { return String(format: "%.3f GB", v / 1e9) }
+        if v >= 1e6 { return String(format: "%.3f MB", v / 1e6) }
+        if v >= 1e3 { return String(format: "%.3f kB", v / 1e3) }
+        return "\(b) B"
+    }
+
+    public static func table(_ r: OperationReport) -> String {
+        var lines = [
+            "\(r.op) \(r.shape.map(String.init).joined(separator: "x")) under \(r.protocolName) (\(r.method)), network \(r.network.name)",
+            "  communication  \(bytes(r.totals.bytes)) (\(r.totals.bytes) B), offline \(bytes(r.totals.offlineBytes))",
+            "  rounds         \(r.totals.rounds) (batched \(r.totals.batchedRounds))",
+            "  multiplications \(r.totals.multiplications)",
+            String(format: "  latency        %.4f s = %.4f s rounds + %.4f s transfer + %.4f s compute",
+                   r.latency.total, r.latency.roundTrips, r.latency.transfer, r.latency.compute),
+            String(format: "  error          max %.3e, mean %.3e (inputs in [%g, %g]), out of range %d",
+                   r.maxAbsoluteError, r.meanAbsoluteError, r.inputRange.lower, r.inputRange.upper, r.outOfRange),
+            "  by scope:",
+        ]
+        let width = r.breakdown.map(\.scope.count).max() ?? 0
+        for s in r.breakdown {
+            lines.append("    " + s.scope.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+                         + bytes(s.totals.bytes).padding(toLength: 14, withPad: " ", startingAt: 0) + "\(s.totals.rounds) rounds")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
