@@ -82,7 +82,7 @@ if ProcessInfo.processInfo.environment["PISIM_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(
             name: "PISimBenchmarks",
-            dependencies: ["Arithmetic", "Tensors", "Randomness"],
+            dependencies: ["Arithmetic", "Tensors", "Randomness", "Backend", "Approximation", "TwoParty"],
             path: "Benchmarks/PISimBenchmarks",
             swiftSettings: strictSettings
         )

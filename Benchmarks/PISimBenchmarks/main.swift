@@ -10,6 +10,9 @@ import Arithmetic
 import Foundation
 import Randomness
 import Tensors
+import Backend
+import Approximation
+import TwoParty
 
 /// Results are folded into this heap word so that no measured loop is dead code.
 nonisolated(unsafe) let sink = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
@@ -17,6 +20,7 @@ nonisolated(unsafe) let sink = UnsafeMutablePointer<UInt64>.allocate(capacity: 1
 @inline(never) func blackHole(_ value: Double) { sink.pointee ^= value.bitPattern }
 @inline(never) func blackHole(_ value: BigInteger) { sink.pointee ^= value.truncatedUInt64 }
 @inline(never) func blackHole<T>(_ value: Tensor<T>?) { sink.pointee &+= UInt64(value?.count ?? 0) }
+@inline(never) func blackHole<T>(_ value: Tensor<T>) { sink.pointee &+= UInt64(value.count) }
 
 /// Median wall time of `body` in nanoseconds over `repetitions` runs.
 func medianNanoseconds(repetitions: Int = 7, _ body: () -> Void) -> Double {
@@ -143,4 +147,37 @@ for size in [64, 256, 512] {
     let qNs = size <= 256 ? medianNanoseconds(repetitions: 3) { blackHole(try? aq.matmul(bq, in: zq)) } : .nan
     print(pad("\(size)×\(size)×\(size)", 16) + pad(fmt(flops / dNs), 16) + pad(fmt(flops / uNs), 16)
           + pad(qNs.isNaN ? "—" : fmt(flops / qNs), 20) + fmt(uNs / dNs))
+}
+
+// MARK: - Two-party softmax vs clear fixed point
+
+/// CrypTen-profile softmax (limit exp 8, Newton reciprocal 10 from CrypTen's start) on
+/// 12 heads × 128 × 128 scores, share-level and in clear Z/2^64 fixed point.
+func softmaxBenchmark(maxMethod: MaxMethod) throws -> (shared: Double, clear: Double, bytes: Int) {
+    let softmax = StandardSoftmax(exp: try LimitExponential(iterations: 8),
+                                  reciprocal: try NewtonReciprocal(iterations: 10, range: Interval(1, 250)), maxMethod: maxMethod)
+    var g = ChaChaRandom(seed: 5)
+    let x = try Tensor(shape: [12, 128, 128], element: { _ in Double(g.next() >> 11) / Double(1 << 53) * 8 - 4 })
+    var bytes = 0
+    let shared = medianNanoseconds(repetitions: 3) {
+        guard let engine = try? TwoPartyEngine(settings: TwoPartySettings()) else { return }
+        let backend = TwoPartyBackend(engine: engine)
+        let y = softmax.evaluate(backend.input(x), on: backend)
+        bytes = engine.ledger.totals().bytes
+        blackHole(UInt64(y.count))
+    }
+    let clear = medianNanoseconds(repetitions: 3) {
+        guard let format = try? FixedPointFormat(ring: PowerOfTwoRing.z64, fractionalBits: 16) else { return }
+        let backend = FixedPointBackend(format: format, truncation: .floor)
+        blackHole(softmax.evaluate(backend.input(x), on: backend))
+    }
+    return (shared, clear, bytes)
+}
+
+print("")
+print("Softmax 12×128×128 (CrypTen algorithms), share-level two-party vs the same algorithm in clear fixed point")
+print(pad("max method", 26) + pad("2PC s", 10) + pad("clear s", 10) + pad("ratio", 8) + "bytes on the wire")
+for method in [MaxMethod.cryptenLogReduction, .tree] {
+    let r = try softmaxBenchmark(maxMethod: method)
+    print(pad(method.rawValue, 26) + pad(fmt(r.shared / 1e9, 3), 10) + pad(fmt(r.clear / 1e9, 3), 10) + pad(fmt(r.shared / r.clear, 2), 8) + "\(r.bytes)")
 }

@@ -58,6 +58,28 @@ public protocol ArithmeticBackend: AnyObject {
 
     /// Runs `body` inside a named cost scope (backends without a ledger just run it).
     func scope<T>(_ name: String, _ body: () -> T) -> T
+
+    /// 1 where a = 0, else 0: a private equality test.
+    func isZero(_ a: Value) -> Value
+
+    /// Private uniform values in [0, 1) (CrypTen's `crypten.rand`).
+    func uniformRandom(shape: [Int]) -> Value
+
+    // Layout along the last axis (local in every backend).
+
+    /// Columns [start, start + width) of every row.
+    func columns(_ a: Value, from start: Int, count width: Int) -> Value
+    /// Every row of `a` followed by the same row of `b`.
+    func concatenatingColumns(_ a: Value, _ b: Value) -> Value
+    /// Every row rotated right by `shift`.
+    func rolled(_ a: Value, by shift: Int) -> Value
+    /// Running sums along each row.
+    func cumulativeSum(_ a: Value) -> Value
+    /// Same-shaped values stacked along a new leading axis, so that one protocol call
+    /// serves them all (one round instead of one each).
+    func stacked(_ values: [Value]) -> Value
+    /// The inverse of `stacked`.
+    func unstacked(_ a: Value, count: Int) -> [Value]
 }
 
 extension ArithmeticBackend {

@@ -93,4 +93,24 @@ public final class FixedPointBackend<Ring: ModularRing>: ArithmeticBackend {
         if wrapped { productWraps += 1 }
         return p
     }
+
+    public func isZero(_ a: Value) -> Value {
+        let one = encodeConstant(1)
+        return a.map { $0 == ring.zero ? one : ring.zero }
+    }
+
+    /// Uniform in [0, 1) on the grid 2^−f (f random bits), like CrypTen's `rand`.
+    public func uniformRandom(shape: [Int]) -> Value {
+        var out = Tensor<Ring.Element>(uncheckedShape: shape, repeating: ring.zero)
+        let f = format.fractionalBits
+        out.mapInPlace { _ in ring.element(Int(generator.next() >> UInt64(64 - f))) }
+        return out
+    }
+
+    public func columns(_ a: Value, from start: Int, count width: Int) -> Value { a.columns(from: start, count: width) }
+    public func concatenatingColumns(_ a: Value, _ b: Value) -> Value { a.concatenatingColumns(b) }
+    public func rolled(_ a: Value, by shift: Int) -> Value { a.rolled(by: shift) }
+    public func cumulativeSum(_ a: Value) -> Value { a.scanningRows { ring.add($0, $1) } }
+    public func stacked(_ values: [Value]) -> Value { .stacking(values) }
+    public func unstacked(_ a: Value, count: Int) -> [Value] { a.unstacked(count) }
 }

@@ -102,4 +102,36 @@ public final class OperationCounter: ArithmeticBackend {
         counts.comparisons += 1
         return sum(a, alongAxis: axis)
     }
+
+    public func isZero(_ a: Value) -> Value {
+        counts.comparisons += 1
+        return TracedValue(shape: a.shape, depth: a.depth + 1, nonscalarDepth: a.nonscalarDepth + 1)
+    }
+
+    public func uniformRandom(shape: [Int]) -> Value { TracedValue(shape: shape, depth: 0, nonscalarDepth: 0) }
+
+    func withLastExtent(_ a: Value, _ n: Int) -> Value {
+        var r = a
+        if r.shape.isEmpty { r.shape = [n] } else { r.shape[r.shape.count - 1] = n }
+        return r
+    }
+
+    public func columns(_ a: Value, from start: Int, count width: Int) -> Value { withLastExtent(a, width) }
+    public func concatenatingColumns(_ a: Value, _ b: Value) -> Value {
+        var r = joined(a, b, deeper: false)
+        r = withLastExtent(r, (a.shape.last ?? 1) + (b.shape.last ?? 1))
+        return r
+    }
+    public func rolled(_ a: Value, by shift: Int) -> Value { a }
+    public func cumulativeSum(_ a: Value) -> Value { a }
+
+    public func stacked(_ values: [Value]) -> Value {
+        guard let first = values.first else { return TracedValue(shape: [0], depth: 0, nonscalarDepth: 0) }
+        return TracedValue(shape: [values.count] + first.shape, depth: values.map(\.depth).max() ?? 0,
+                           nonscalarDepth: values.map(\.nonscalarDepth).max() ?? 0)
+    }
+
+    public func unstacked(_ a: Value, count: Int) -> [Value] {
+        Array(repeating: TracedValue(shape: Array(a.shape.dropFirst()), depth: a.depth, nonscalarDepth: a.nonscalarDepth), count: count)
+    }
 }

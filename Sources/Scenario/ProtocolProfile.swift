@@ -12,6 +12,8 @@ public struct ProtocolProfile: Sendable {
     public var file: String
     /// Engine settings (ring, precision, wire format, primitive algorithms).
     public var settings: TwoPartySettings
+    /// How row maxima (softmax) are computed.
+    public var maxMethod: MaxMethod
     /// Approximation options per catalog function name.
     public var nonlinearities: [String: ApproximationOptions]
     /// Key path → citation, for reports.
@@ -55,7 +57,7 @@ public struct ProtocolProfile: Sendable {
 
     static let topKeys = ["name", "kind", "description", "source", "parameters", "primitives", "nonlinearities"]
     static let parameterKeys = ["ring_bits", "fractional_bits", "wire_bytes_per_element", "wire_bytes_per_bit",
-                                "offline_bytes_per_element", "select_multiplications"]
+                                "offline_bytes_per_element"]
     static let primitiveKeys = ["truncation", "max"]
     static let nonlinearityKeys = ["method", "degree", "iterations", "range", "reciprocal", "reciprocal_iterations",
                                    "reciprocal_range", "exp_iterations", "sign_corrected", "epsilon", "p", "variant", "source"]
@@ -87,12 +89,12 @@ public struct ProtocolProfile: Sendable {
             case "fractional_bits": settings.fractionalBits = v
             case "wire_bytes_per_element": settings.wireBytesPerElement = v
             case "wire_bytes_per_bit": settings.wireBytesPerBit = v
-            case "offline_bytes_per_element": settings.offlineBytesPerElement = v
-            default: settings.selectMultiplications = v
+            default: settings.offlineBytesPerElement = v
             }
         }
 
         let primitives = try top["primitives"]!.mapping(allowed: primitiveKeys, required: primitiveKeys)
+        var maxMethod = MaxMethod.tree
         for (key, node) in primitives {
             let m = try node.mapping(allowed: ["algorithm", "source"], required: ["algorithm", "source"])
             citations[node.path] = try m["source"]!.string()
@@ -100,7 +102,7 @@ public struct ProtocolProfile: Sendable {
             case "truncation":
                 settings.truncation = TwoPartySettings.Truncation(rawValue: try m["algorithm"]!.choice(["local", "one-round"])) ?? .local
             default:
-                settings.maxMethod = TwoPartySettings.MaxMethod(rawValue: try m["algorithm"]!.choice(["crypten-log-reduction", "tree"])) ?? .tree
+                maxMethod = MaxMethod(rawValue: try m["algorithm"]!.choice(["crypten-log-reduction", "tree", "backend"])) ?? .tree
             }
         }
         do { try settings.validate() } catch {
@@ -115,6 +117,7 @@ public struct ProtocolProfile: Sendable {
                 let m = try node.mapping(allowed: nonlinearityKeys, required: ["method", "source"])
                 citations[node.path] = try m["source"]!.string()
                 var o = ApproximationOptions()
+                o.maxMethod = maxMethod
                 let methods = ApproximationCatalog.methods.first { $0.function == function }?.methods ?? []
                 o.method = try m["method"]!.choice(methods)
                 if let v = m["degree"] { o.degree = try v.count() }
@@ -136,7 +139,7 @@ public struct ProtocolProfile: Sendable {
             }
         }
         return ProtocolProfile(name: name, description: try top["description"]?.string() ?? "", file: file,
-                               settings: settings, nonlinearities: nonlinearities, citations: citations)
+                               settings: settings, maxMethod: maxMethod, nonlinearities: nonlinearities, citations: citations)
     }
 
     static func interval(_ node: YAMLNode) throws(FileError) -> Interval {
@@ -150,6 +153,7 @@ public struct ProtocolProfile: Sendable {
     /// The approximation this profile uses for `function` (catalog defaults if unlisted).
     public func approximation(for function: String, length: Int) throws(ApproximationError) -> any NonlinearApproximation {
         var o = nonlinearities[function] ?? ApproximationOptions()
+        o.maxMethod = maxMethod
         o.length = length
         return try ApproximationCatalog.make(function, o)
     }

@@ -7,7 +7,7 @@
 /// for `Double` and wrapping `UInt64`.
 public struct Tensor<Scalar: Sendable>: Sendable {
     /// Extent of each axis. A scalar tensor has shape `[]` and one element.
-    public private(set) var shape: [Int]
+    public internal(set) var shape: [Int]
 
     /// The elements in row-major order; `scalars.count == shape.reduce(1, *)`.
     public var scalars: [Scalar]
@@ -49,8 +49,9 @@ public struct Tensor<Scalar: Sendable>: Sendable {
         self.scalars = scalars
     }
 
-    /// Creates a tensor without checks; the caller guarantees the element count.
-    @usableFromInline init(uncheckedShape shape: [Int], scalars: [Scalar]) {
+    /// Creates a tensor without checks; the caller guarantees that `scalars.count` equals
+    /// the shape's element count (algorithm code whose shapes are already validated).
+    public init(uncheckedShape shape: [Int], scalars: [Scalar]) {
         self.shape = shape
         self.scalars = scalars
     }

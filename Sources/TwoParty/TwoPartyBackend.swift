@@ -45,7 +45,48 @@ public final class TwoPartyBackend: ArithmeticBackend {
     /// [a < 0] as a fixed-point 0/1 value: the integer bit rescaled locally.
     public func isNegative(_ a: SharedTensor) -> SharedTensor { engine.lessThanZero(a) }
 
-    public func maximum(_ a: SharedTensor, alongAxis axis: Int) -> SharedTensor { engine.maximum(a) }
+    /// No native maximum on shares: the comparison tournament (value only).
+    public func maximum(_ a: SharedTensor, alongAxis axis: Int) -> SharedTensor { treeMaximum(a) }
 
     public func scope<T>(_ name: String, _ body: () -> T) -> T { engine.ledger.scope(name, body) }
+
+    public func isZero(_ a: SharedTensor) -> SharedTensor { engine.equalsZero(a) }
+    public func uniformRandom(shape: [Int]) -> SharedTensor { engine.uniformRandom(shape: shape) }
+
+    /// Applies a layout operation to both parties' shares alike.
+    func relayout(_ a: SharedTensor, _ op: (Tensor<UInt64>) -> Tensor<UInt64>) -> SharedTensor {
+        let s0 = op(Tensor(uncheckedShape: a.shape, scalars: a.share0)), s1 = op(Tensor(uncheckedShape: a.shape, scalars: a.share1))
+        return SharedTensor(shape: s0.shape, share0: s0.scalars, share1: s1.scalars, fractionalBits: a.fractionalBits)
+    }
+
+    public func columns(_ a: SharedTensor, from start: Int, count width: Int) -> SharedTensor {
+        relayout(a) { $0.columns(from: start, count: width) }
+    }
+
+    public func concatenatingColumns(_ a: SharedTensor, _ b: SharedTensor) -> SharedTensor {
+        let (x, y) = engine.aligned(a, b)
+        let s0 = Tensor(uncheckedShape: x.shape, scalars: x.share0).concatenatingColumns(Tensor(uncheckedShape: y.shape, scalars: y.share0))
+        let s1 = Tensor(uncheckedShape: x.shape, scalars: x.share1).concatenatingColumns(Tensor(uncheckedShape: y.shape, scalars: y.share1))
+        return SharedTensor(shape: s0.shape, share0: s0.scalars, share1: s1.scalars, fractionalBits: x.fractionalBits)
+    }
+
+    public func rolled(_ a: SharedTensor, by shift: Int) -> SharedTensor { relayout(a) { $0.rolled(by: shift) } }
+
+    public func cumulativeSum(_ a: SharedTensor) -> SharedTensor {
+        let mask = engine.ring.mask
+        return relayout(a) { $0.scanningRows { ($0 &+ $1) & mask } }
+    }
+
+    public func stacked(_ values: [SharedTensor]) -> SharedTensor {
+        let f = values.map(\.fractionalBits).max() ?? 0
+        let parts = values.map { $0.fractionalBits == f ? $0 : engine.rescaled($0, to: f) }
+        return SharedTensor(shape: [parts.count] + (parts.first?.shape ?? []), share0: parts.flatMap(\.share0),
+                            share1: parts.flatMap(\.share1), fractionalBits: f)
+    }
+
+    public func unstacked(_ a: SharedTensor, count: Int) -> [SharedTensor] {
+        let s0 = Tensor(uncheckedShape: a.shape, scalars: a.share0).unstacked(count)
+        let s1 = Tensor(uncheckedShape: a.shape, scalars: a.share1).unstacked(count)
+        return zip(s0, s1).map { SharedTensor(shape: $0.shape, share0: $0.scalars, share1: $1.scalars, fractionalBits: a.fractionalBits) }
+    }
 }

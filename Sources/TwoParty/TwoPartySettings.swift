@@ -10,24 +10,9 @@ public struct TwoPartySettings: Sendable, Hashable {
         case oneRound = "one-round"
     }
 
-    /// How the maximum of a row is found.
-    public enum MaxMethod: String, Sendable, Hashable {
-        /// CrypTen's `log_reduction` `max(dim)` exactly as it runs: ⌊ln n⌋ halving steps
-        /// with `where` (two products), a pairwise stage on the survivors with its own
-        /// random tie-break, then the full-row one-hot by `eq` and a second tie-break,
-        /// although softmax only uses the value (`common/functions/maximum.py`).
-        case cryptenLogReduction = "crypten-log-reduction"
-        /// A ⌈log2 n⌉-level tournament, one comparison and one product per pair, value only.
-        case tree
-    }
-
     public var ringBits: Int = 64
     public var fractionalBits: Int = 16
     public var truncation: Truncation = .local
-    public var maxMethod: MaxMethod = .cryptenLogReduction
-    /// Products in a private select `where(c, x, y)`: CrypTen computes x·c + y·(1 − c) (2,
-    /// sequential); x + c·(y − x) needs 1.
-    public var selectMultiplications: Int = 2
     /// Bytes each party sends per opened ring element and per opened bit.
     public var wireBytesPerElement: Int = 8
     public var wireBytesPerBit: Int = 8
@@ -45,9 +30,6 @@ public struct TwoPartySettings: Sendable, Hashable {
         }
         guard fractionalBits >= 0, 2 * fractionalBits < ringBits else {
             throw .invalidParameter("fractional bits \(fractionalBits) do not fit a \(ringBits)-bit ring: a product needs 2f < k bits")
-        }
-        guard selectMultiplications == 1 || selectMultiplications == 2 else {
-            throw .invalidParameter("select multiplications must be 1 or 2, got \(selectMultiplications)")
         }
         guard wireBytesPerElement > 0, wireBytesPerBit > 0, offlineBytesPerElement >= 0 else {
             throw .invalidParameter("wire and offline byte counts must be positive")

@@ -9,7 +9,7 @@ struct ProtocolProfileTests {
         let p = try ProtocolProfile.load("crypten")
         #expect(p.name == "crypten")
         #expect(p.settings.ringBits == 64 && p.settings.fractionalBits == 16)
-        #expect(p.settings.maxMethod == .cryptenLogReduction && p.settings.truncation == .local)
+        #expect(p.maxMethod == .cryptenLogReduction && p.settings.truncation == .local)
         #expect(p.nonlinearities["exp"]?.iterations == 8)
         #expect(p.citations["parameters.fractional_bits"]?.contains("precision_bits") == true)
     }

@@ -64,12 +64,14 @@ struct ProtocolTests {
         #expect(eq.scalars == [1, 0, 0, 0, 1, 0])
     }
 
-    @Test(arguments: [TwoPartySettings.MaxMethod.tree, .cryptenLogReduction])
-    func rowMaximum(method: TwoPartySettings.MaxMethod) throws {
-        let e = try engine { $0.maxMethod = method }
+    @Test(arguments: [false, true])
+    func rowMaximum(crypten: Bool) throws {
+        let e = try engine()
+        let b = TwoPartyBackend(engine: e)
         for n in [1, 2, 3, 7, 8, 33, 128] {
             let x = try Tensor(shape: [3, n], scalars: edgeInputs(3 * n, seed: UInt64(n), bound: 100).scalars)
-            let m = e.reconstruct(e.maximum(e.share(x)))
+            let shared = e.share(x)
+            let m = e.reconstruct(crypten ? b.cryptenLogReductionMaximum(shared).value : b.treeMaximum(shared))
             let exact = e.reconstruct(e.share(x))
             for r in 0..<3 { #expect(m.scalars[r] == exact.scalars[(r * n)..<(r * n + n)].max()!, "n = \(n) row \(r)") }
         }
@@ -77,10 +79,10 @@ struct ProtocolTests {
 
     /// Tree max closed form: ⌈log2 n⌉ levels of (LTZ + one product) with one-product select.
     @Test func treeMaximumCost() throws {
-        let e = try engine { $0.maxMethod = .tree; $0.selectMultiplications = 1 }
+        let e = try engine()
         let x = e.share(try Tensor(shape: [1, 128], element: { Double($0 % 17) }))
         e.ledger.reset()
-        _ = e.maximum(x)
+        _ = TwoPartyBackend(engine: e).treeMaximum(x)
         let t = e.ledger.totals()
         #expect(t.rounds == 7 * 9)
         #expect(t.bytes == (64 + 32 + 16 + 8 + 4 + 2 + 1) * (432 + 32))
@@ -112,7 +114,6 @@ struct ProtocolTests {
     @Test func badSettingsThrow() {
         #expect(throws: TwoPartyError.self) { try engine { $0.ringBits = 80 } }
         #expect(throws: TwoPartyError.self) { try engine { $0.fractionalBits = 40 } }
-        #expect(throws: TwoPartyError.self) { try engine { $0.selectMultiplications = 3 } }
     }
 
     /// A party's view — every opened masked value — must not depend on the secret: the

@@ -21,6 +21,8 @@ public struct ApproximationOptions: Sendable {
     public var expIterations: Int?
     /// Newton reciprocal: handle either sign by a private comparison (CrypTen's default).
     public var signCorrected: Bool = false
+    /// How softmax finds the row maximum.
+    public var maxMethod: MaxMethod = .backend
 
     public init() {}
 }
@@ -103,7 +105,7 @@ public enum ApproximationCatalog {
             // out of range.
             let sumRange = try Self.range(o.reciprocalRange, default: 1, Double(min(max(o.length, 2), Self.cryptenNewtonLimit)))
             let recip = try reciprocal(method: o.reciprocalMethod ?? "newton", iterations: o.reciprocalIterations, range: sumRange, o)
-            return StandardSoftmax(exp: exp, reciprocal: recip, range: o.range ?? Interval(uncheckedLower: -8, upper: 8))
+            return StandardSoftmax(exp: exp, reciprocal: recip, maxMethod: o.maxMethod, range: o.range ?? Interval(uncheckedLower: -8, upper: 8))
         case ("2quad", _):
             let range = o.range ?? Interval(uncheckedLower: -8, upper: 8)
             // Σ(x + 5)² over a row: from about T/2 (inputs near −5) to T·(max|x| + 5)².

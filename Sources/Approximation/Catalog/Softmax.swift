@@ -11,11 +11,25 @@ func exactSoftmax(_ row: [Double]) -> [Double] {
 
 /// How the row maximum is found before the exponential.
 public enum MaxMethod: String, Sendable, CaseIterable {
-    /// The backend's maximum (a comparison tree on shares).
+    /// The backend's own maximum (exact in the clear, the comparison tournament on shares).
+    case backend
+    /// A ⌈log2 n⌉-level tournament with one product per select, value only ("minimal").
     case tree
+    /// CrypTen's `log_reduction` `max(dim)` with its argmax and random tie-breaks.
+    case cryptenLogReduction = "crypten-log-reduction"
     /// No maximum: exp on the raw logits (valid only when logits are bounded, e.g. by a
     /// LayerNorm'd input and small weights).
     case none
+
+    /// The row maximum by this method ([..., 1]); nil for `.none`.
+    func maximum<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value? {
+        switch self {
+        case .backend: b.maximum(x, alongAxis: -1)
+        case .tree: b.treeMaximum(x)
+        case .cryptenLogReduction: b.cryptenLogReductionMaximum(x).value
+        case .none: nil
+        }
+    }
 }
 
 /// Standard softmax: m = max(x), e = exp(x − m), s = Σe, e · (1/s).
@@ -28,7 +42,7 @@ public struct StandardSoftmax: NonlinearApproximation {
     public var method: String { "max-exp(\(exp.method))-recip(\(reciprocal.method))" }
     public var isRowwise: Bool { true }
 
-    public init(exp: any NonlinearApproximation, reciprocal: any NonlinearApproximation, maxMethod: MaxMethod = .tree,
+    public init(exp: any NonlinearApproximation, reciprocal: any NonlinearApproximation, maxMethod: MaxMethod = .backend,
                 range: Interval = Interval(uncheckedLower: -16, upper: 16)) {
         self.exp = exp
         self.reciprocal = reciprocal
@@ -45,7 +59,7 @@ public struct StandardSoftmax: NonlinearApproximation {
     public func reference(_ x: Tensor<Double>) -> Tensor<Double> { RowOps.mapRows(x, exactSoftmax) }
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
-        let shifted = maxMethod == .tree ? b.scope("max") { b.subtract(x, b.maximum(x, alongAxis: -1)) } : x
+        let shifted = b.scope("max") { maxMethod.maximum(x, on: b).map { b.subtract(x, $0) } ?? x }
         let e = b.scope("exp") { exp.evaluate(shifted, on: b) }
         let r = b.scope("reciprocal") { reciprocal.evaluate(RowOps.rowSum(e, on: b), on: b) }
         return b.scope("normalize") { b.multiply(e, r) }
@@ -53,7 +67,7 @@ public struct StandardSoftmax: NonlinearApproximation {
 
     public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
         RowOps.countRows(x) { row in
-            let m = maxMethod == .tree ? (row.max() ?? 0) : 0
+            let m = maxMethod == .none ? 0 : (row.max() ?? 0)
             let shifted = row.map { $0 - m }
             let s = shifted.reduce(0) { $0 + exponential($1) }
             return shifted.contains { !exp.inputRange.contains($0) } || !reciprocal.inputRange.contains(s)
