@@ -1,0 +1,43 @@
+import Testing
+import Approximation
+import CostModel
+@testable import Scenario
+
+@Suite("pisim op: every catalog entry under every bundled profile")
+struct OperationRunnerTests {
+    @Test(arguments: ProtocolProfile.available())
+    func everyOperationRuns(profileName: String) throws {
+        let profile = try ProtocolProfile.load(profileName)
+        for function in ApproximationCatalog.methods.map(\.function) {
+            let report = try OperationRunner.run(op: function, shape: [2, 16], profile: profile, network: .wan, seed: 3)
+            #expect(report.totals.bytes > 0, "\(profileName) \(function)")
+            #expect(report.totals.rounds > 0)
+            #expect(report.latency.total > 0)
+            #expect(!report.breakdown.isEmpty)
+            #expect(report.breakdown.allSatisfy { $0.scope.hasPrefix(function) })
+        }
+    }
+
+    @Test func crypTenSoftmaxRowMatchesMeasuredAccounting() throws {
+        let r = try OperationRunner.run(op: "softmax", shape: [3, 128], profile: ProtocolProfile.load("crypten"), network: .wan)
+        #expect(r.totals.bytes == 3 * 190_512 && r.totals.rounds == 116)
+        #expect(r.maxAbsoluteError < 2e-3)
+        // WAN: 116 rounds × 80 ms + bytes × 8 / 100 Mbit/s.
+        #expect(abs(r.latency.total - (116 * 0.08 + Double(3 * 190_512) * 8 / 100e6)) < 1e-9)
+        let minimal = try OperationRunner.run(op: "softmax", shape: [3, 128], profile: ProtocolProfile.load("crypten-minimal"), network: .wan)
+        #expect(minimal.totals.bytes == 3 * 77_984 && minimal.totals.rounds == 100)
+    }
+
+    @Test func deterministicForASeed() throws {
+        let p = try ProtocolProfile.load("crypten")
+        let a = try OperationRunner.run(op: "sigmoid", shape: [64], profile: p, network: .lan, seed: 9)
+        let b = try OperationRunner.run(op: "sigmoid", shape: [64], profile: p, network: .lan, seed: 9)
+        #expect(a.maxAbsoluteError == b.maxAbsoluteError && a.totals == b.totals)
+    }
+
+    @Test func badRequestsThrow() throws {
+        let p = try ProtocolProfile.load("crypten")
+        #expect(throws: (any Error).self) { try OperationRunner.run(op: "softmaxx", shape: [4], profile: p, network: .lan) }
+        #expect(throws: (any Error).self) { try OperationRunner.run(op: "exp", shape: [0], profile: p, network: .lan) }
+    }
+}
