@@ -34,22 +34,10 @@ enum ChebyshevBSGS {
         return i
     }
 
-    /// T_1 … T_k by OpenFHE's recurrences: odd i: 2·T_⌊i/2⌋·T_⌈i/2⌉ − T_1; even i: 2·T_(i/2)² − 1
-    /// (the doubling is a ciphertext addition).
+    /// T_1 … T_k in order, by OpenFHE's recurrences (`ChebyshevCache`).
     static func babySteps<B: ArithmeticBackend>(_ t1: B.Value, upTo k: Int, on b: B) -> [B.Value] {
-        var t = [t1]
-        if k >= 2 {
-            for i in 2...k {
-                if i & 1 == 1 {
-                    let p = b.multiply(t[i / 2 - 1], t[i / 2])
-                    t.append(b.subtract(b.add(p, p), t[0]))
-                } else {
-                    let sq = b.square(t[i / 2 - 1])
-                    t.append(b.addConstant(b.add(sq, sq), -1))
-                }
-            }
-        }
-        return t
+        var cache = ChebyshevCache(t: t1, backend: b)
+        return (1...max(k, 1)).map { cache.polynomial($0) }
     }
 
     /// Linear method (`EvalChebyshevSeriesLinear`): every T_i, then c_d·T_d plus the other

@@ -138,7 +138,8 @@ struct PowerCache<B: ArithmeticBackend> {
 }
 
 /// T_k(t) on demand: T_2j = 2T_j² − 1 and T_(2j+1) = 2·T_(j+1)·T_j − T_1, so T_k has depth
-/// ⌈log2 k⌉ and each polynomial costs one private product (the ×2 is an integer product).
+/// ⌈log2 k⌉ and each polynomial costs one private product; the doubling is an addition, as
+/// in OpenFHE.
 struct ChebyshevCache<B: ArithmeticBackend> {
     let backend: B
     var cache: [Int: B.Value]
@@ -153,10 +154,11 @@ struct ChebyshevCache<B: ArithmeticBackend> {
         let b = backend
         let v: B.Value
         if k % 2 == 0 {
-            v = b.addConstant(b.multiplyInteger(b.square(polynomial(k / 2)), 2), -1)
+            let sq = b.square(polynomial(k / 2))
+            v = b.addConstant(b.add(sq, sq), -1)
         } else {
-            let product = b.multiply(polynomial(k / 2 + 1), polynomial(k / 2))
-            v = b.subtract(b.multiplyInteger(product, 2), polynomial(1))
+            let product = b.multiply(polynomial(k / 2), polynomial(k / 2 + 1))
+            v = b.subtract(b.add(product, product), polynomial(1))
         }
         cache[k] = v
         return v

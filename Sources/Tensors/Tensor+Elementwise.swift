@@ -36,17 +36,20 @@ extension Tensor {
     }
 }
 
-/// The index arithmetic of a NumPy-style broadcast of two shapes.
-@usableFromInline
-struct BroadcastPlan {
+/// The index arithmetic of a NumPy-style broadcast of two shapes: for each element of the
+/// result, the flat indices of the two operands' elements it combines.
+public struct BroadcastPlan: Sendable {
     /// The broadcast result shape.
-    @usableFromInline let shape: [Int]
+    public let shape: [Int]
+    /// Whether the two shapes are equal (every index maps to itself).
+    @usableFromInline let sameShape: Bool
     /// Per result axis, the stride into each operand (0 where that operand is stretched).
     @usableFromInline let leftStrides: [Int]
     @usableFromInline let rightStrides: [Int]
 
-    @usableFromInline
-    init(_ a: [Int], _ b: [Int]) throws(TensorError) {
+    /// - Throws: `TensorError.shapesNotBroadcastable`.
+    public init(_ a: [Int], _ b: [Int]) throws(TensorError) {
+        sameShape = a == b
         let rank = max(a.count, b.count)
         let pa = [Int](repeating: 1, count: rank - a.count) + a
         let pb = [Int](repeating: 1, count: rank - b.count) + b
@@ -64,11 +67,18 @@ struct BroadcastPlan {
         rightStrides = rs
     }
 
+    /// Number of result elements.
+    public var count: Int { shape.reduce(1, *) }
+
     /// Calls `body(leftIndex, rightIndex)` for each result element in row-major order.
     @inlinable
-    func forEachPair(_ body: (Int, Int) -> Void) {
+    public func forEachPair(_ body: (Int, Int) -> Void) {
         let total = shape.reduce(1, *)
         guard total > 0 else { return }
+        if sameShape {
+            for k in 0..<total { body(k, k) }
+            return
+        }
         var index = [Int](repeating: 0, count: shape.count)
         var i = 0, j = 0
         for _ in 0..<total {

@@ -69,11 +69,13 @@ public final class TwoPartyEngine: @unchecked Sendable {
 
     func zipShares(_ x: SharedTensor, _ y: SharedTensor, _ op: (UInt64, UInt64) -> UInt64) -> SharedTensor {
         let (a, b) = aligned(x, y)
-        let plan = Broadcast(a.shape, b.shape)
-        var r0 = [UInt64](repeating: 0, count: plan.count), r1 = r0
-        plan.forEach { k, i, j in
-            r0[k] = op(a.share0[i], b.share0[j]) & mask
-            r1[k] = op(a.share1[i], b.share1[j]) & mask
+        let plan = broadcastPlan(a.shape, b.shape)
+        var r0 = [UInt64](), r1 = [UInt64]()
+        r0.reserveCapacity(plan.count)
+        r1.reserveCapacity(plan.count)
+        plan.forEachPair { i, j in
+            r0.append(op(a.share0[i], b.share0[j]) & mask)
+            r1.append(op(a.share1[i], b.share1[j]) & mask)
         }
         return SharedTensor(shape: plan.shape, share0: r0, share1: r1, fractionalBits: a.fractionalBits)
     }
@@ -136,11 +138,13 @@ public final class TwoPartyEngine: @unchecked Sendable {
         let integral = m.scalars.allSatisfy { $0 == $0.rounded() && abs($0) < 1e15 }
         let bits = integral ? 0 : f
         let encoded = m.scalars.map { encode($0, bits: bits) }
-        let plan = Broadcast(x.shape, m.shape)
-        var r0 = [UInt64](repeating: 0, count: plan.count), r1 = r0
-        plan.forEach { k, i, j in
-            r0[k] = (x.share0[i] &* encoded[j]) & mask
-            r1[k] = (x.share1[i] &* encoded[j]) & mask
+        let plan = broadcastPlan(x.shape, m.shape)
+        var r0 = [UInt64](), r1 = [UInt64]()
+        r0.reserveCapacity(plan.count)
+        r1.reserveCapacity(plan.count)
+        plan.forEachPair { i, j in
+            r0.append((x.share0[i] &* encoded[j]) & mask)
+            r1.append((x.share1[i] &* encoded[j]) & mask)
         }
         let product = SharedTensor(shape: plan.shape, share0: r0, share1: r1, fractionalBits: x.fractionalBits + bits)
         return truncated(product)
@@ -167,10 +171,10 @@ public final class TwoPartyEngine: @unchecked Sendable {
 
     /// The Beaver product without truncation (fractional bits add up).
     func multiplyRaw(_ x: SharedTensor, _ y: SharedTensor) -> SharedTensor {
-        let plan = Broadcast(x.shape, y.shape)
+        let plan = broadcastPlan(x.shape, y.shape)
         var pairs = [(Int, Int)]()
         pairs.reserveCapacity(plan.count)
-        plan.forEach { _, i, j in pairs.append((i, j)) }
+        plan.forEachPair { i, j in pairs.append((i, j)) }
         let (a, b, c) = dealer.beaverTriple(countA: x.count, countB: y.count, pairs: pairs)
         let m = mask
         let opened = channel.open("mul", [
@@ -274,58 +278,10 @@ public final class TwoPartyEngine: @unchecked Sendable {
     }
 }
 
-/// Index arithmetic of a NumPy-style broadcast of two shapes, as flat index triples
-/// (result, left, right).
-struct Broadcast {
-    let shape: [Int]
-    let count: Int
-    let leftStrides: [Int], rightStrides: [Int]
-    let sameShape: Bool
-
-    init(_ a: [Int], _ b: [Int]) {
-        sameShape = a == b
-        let rank = max(a.count, b.count)
-        let pa = [Int](repeating: 1, count: rank - a.count) + a, pb = [Int](repeating: 1, count: rank - b.count) + b
-        func strides(_ s: [Int]) -> [Int] {
-            var r = [Int](repeating: 1, count: s.count), step = 1
-            for i in stride(from: s.count - 1, through: 0, by: -1) { r[i] = step; step *= s[i] }
-            return r
-        }
-        let sa = strides(pa), sb = strides(pb)
-        var shape = [Int](), ls = [Int](), rs = [Int]()
-        for i in 0..<rank {
-            shape.append(max(pa[i], pb[i]))
-            ls.append(pa[i] == 1 ? 0 : sa[i])
-            rs.append(pb[i] == 1 ? 0 : sb[i])
-        }
-        self.shape = shape
-        count = shape.reduce(1, *)
-        leftStrides = ls
-        rightStrides = rs
-    }
-
-    func forEach(_ body: (Int, Int, Int) -> Void) {
-        if sameShape {
-            for k in 0..<count { body(k, k, k) }
-            return
-        }
-        guard count > 0 else { return }
-        var index = [Int](repeating: 0, count: shape.count)
-        var i = 0, j = 0
-        for k in 0..<count {
-            body(k, i, j)
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                i += leftStrides[axis]
-                j += rightStrides[axis]
-                if index[axis] < shape[axis] { break }
-                i -= leftStrides[axis] * shape[axis]
-                j -= rightStrides[axis] * shape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-        }
+/// A broadcast plan for shapes that the calling algorithm guarantees to be compatible.
+func broadcastPlan(_ a: [Int], _ b: [Int]) -> BroadcastPlan {
+    do { return try BroadcastPlan(a, b) } catch {
+        preconditionFailure("internal shape error: \(error)") // unreachable
     }
 }
 
