@@ -58,7 +58,8 @@ public struct ProtocolProfile: Sendable {
     static let topKeys = ["name", "kind", "description", "source", "parameters", "primitives", "nonlinearities"]
     static let parameterKeys = ["ring_bits", "fractional_bits", "wire_bytes_per_element", "wire_bytes_per_bit",
                                 "offline_bytes_per_element"]
-    static let primitiveKeys = ["truncation", "max"]
+    static let primitiveKeys = ["truncation", "max", "comparison", "equality", "multiplication", "square"]
+    static let analyticKeys = ["algorithm", "bits_per_element", "rounds", "offline_bytes_per_element", "source"]
     static let nonlinearityKeys = ["method", "degree", "iterations", "range", "reciprocal", "reciprocal_iterations",
                                    "reciprocal_range", "exp_iterations", "sign_corrected", "epsilon", "p", "variant", "source"]
 
@@ -93,16 +94,37 @@ public struct ProtocolProfile: Sendable {
             }
         }
 
-        let primitives = try top["primitives"]!.mapping(allowed: primitiveKeys, required: primitiveKeys)
+        let primitives = try top["primitives"]!.mapping(allowed: primitiveKeys, required: ["truncation", "max"])
         var maxMethod = MaxMethod.tree
         for (key, node) in primitives {
-            let m = try node.mapping(allowed: ["algorithm", "source"], required: ["algorithm", "source"])
+            let m = try node.mapping(allowed: analyticKeys, required: ["algorithm", "source"])
             citations[node.path] = try m["source"]!.string()
+            let algorithms: [String] = switch key {
+            case "truncation": ["local", "one-round", "analytic"]
+            case "max": ["crypten-log-reduction", "tree", "backend"]
+            default: ["executed", "analytic"]
+            }
+            let algorithm = try m["algorithm"]!.choice(algorithms)
+            var cost: TwoPartySettings.AnalyticCost?
+            if algorithm == "analytic" {
+                guard let bitsNode = m["bits_per_element"], let roundsNode = m["rounds"] else {
+                    throw node.error("an analytic primitive needs bits_per_element and rounds (each party's bits sent per element)")
+                }
+                var offline = 0.0
+                if let o = m["offline_bytes_per_element"] { offline = try o.nonNegative() }
+                cost = .init(bitsPerElement: try bitsNode.nonNegative(), rounds: try roundsNode.count(), offlineBytesPerElement: offline)
+            } else if let extra = ["bits_per_element", "rounds", "offline_bytes_per_element"].first(where: { m[$0] != nil }) {
+                throw m[extra]!.error("'\(extra)' only applies to algorithm: analytic")
+            }
             switch key {
             case "truncation":
-                settings.truncation = TwoPartySettings.Truncation(rawValue: try m["algorithm"]!.choice(["local", "one-round"])) ?? .local
-            default:
-                maxMethod = MaxMethod(rawValue: try m["algorithm"]!.choice(["crypten-log-reduction", "tree", "backend"])) ?? .tree
+                settings.truncation = TwoPartySettings.Truncation(rawValue: algorithm) ?? .local
+                settings.truncationCost = cost
+            case "max": maxMethod = MaxMethod(rawValue: algorithm) ?? .tree
+            case "comparison": settings.comparisonCost = cost
+            case "equality": settings.equalityCost = cost
+            case "multiplication": settings.multiplicationCost = cost
+            default: settings.squareCost = cost
             }
         }
         do { try settings.validate() } catch {

@@ -92,13 +92,15 @@ extension TwoPartyEngine {
     /// [x < 0] as an additively shared integer bit (CrypTen `_ltz`: A2B adder, top bit,
     /// single-bit B2A): 1 + 2⌈log2 k⌉ words and one bit, 2 + ⌈log2 k⌉ rounds.
     public func lessThanZero(_ x: SharedTensor) -> SharedTensor {
-        bitToArithmetic(topBit(x))
+        if let cost = settings.comparisonCost { return analyticLessThanZero(x, cost: cost) }
+        return bitToArithmetic(topBit(x))
     }
 
     /// [x = 0] as an additively shared integer bit, CrypTen's two-party `_eqz_2PC`: the
     /// words x0 and −x1 are equal iff x = 0; AND-reduce the bits of ¬(x0 ⊕ (−x1)) in
     /// ⌈log2 k⌉ levels of one AND each, then B2A.
     public func equalsZero(_ x: SharedTensor) -> SharedTensor {
+        if let cost = settings.equalityCost { return analyticEqualsZero(x, cost: cost) }
         let m = mask
         // Party 0 negates its word; bits above k are set so that they do not disturb the AND.
         var y = BinarySharedTensor(shape: x.shape, share0: x.share0.map { (~$0 & m) | ~m },

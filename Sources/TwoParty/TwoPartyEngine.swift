@@ -171,6 +171,7 @@ public final class TwoPartyEngine: @unchecked Sendable {
 
     /// The Beaver product without truncation (fractional bits add up).
     func multiplyRaw(_ x: SharedTensor, _ y: SharedTensor) -> SharedTensor {
+        if let cost = settings.multiplicationCost { return analyticProduct(x, y, kind: "mul", cost: cost) }
         let plan = broadcastPlan(x.shape, y.shape)
         var pairs = [(Int, Int)]()
         pairs.reserveCapacity(plan.count)
@@ -192,6 +193,9 @@ public final class TwoPartyEngine: @unchecked Sendable {
 
     /// x² with a square pair (a, a²): open ε = x − a (one element each), z = a² + 2εa + ε².
     public func square(_ x: SharedTensor) -> SharedTensor {
+        if let cost = settings.squareCost ?? settings.multiplicationCost {
+            return truncated(analyticProduct(x, x, kind: "square", cost: cost))
+        }
         let (a, a2) = dealer.squarePair(x.count)
         let m = mask
         let eps = channel.open("square", [
@@ -246,6 +250,7 @@ public final class TwoPartyEngine: @unchecked Sendable {
 
     /// Divides by 2^bits with the profile's truncation protocol.
     public func truncate(_ x: SharedTensor, bits m: Int) -> SharedTensor {
+        if let cost = settings.truncationCost { return analyticTruncation(x, bits: m, cost: cost) }
         var r = x
         r.fractionalBits = x.fractionalBits - m
         switch settings.truncation {

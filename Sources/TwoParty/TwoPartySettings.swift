@@ -10,6 +10,32 @@ public struct TwoPartySettings: Sendable, Hashable {
         case oneRound = "one-round"
     }
 
+    /// The cost of a primitive that is not executed share-level but charged from a cited
+    /// formula: its value is computed from the reconstructed inputs (the ideal
+    /// functionality) and re-shared with fresh randomness.
+    public struct AnalyticCost: Sendable, Hashable {
+        /// Bits each party sends per element.
+        public var bitsPerElement: Double
+        public var rounds: Int
+        /// Preprocessing bytes per element (keys, triples).
+        public var offlineBytesPerElement: Double
+
+        public init(bitsPerElement: Double, rounds: Int, offlineBytesPerElement: Double = 0) {
+            self.bitsPerElement = bitsPerElement
+            self.rounds = rounds
+            self.offlineBytesPerElement = offlineBytesPerElement
+        }
+    }
+
+    /// Analytic replacements for executed primitives (nil: executed share-level).
+    public var comparisonCost: AnalyticCost?
+    public var equalityCost: AnalyticCost?
+    public var multiplicationCost: AnalyticCost?
+    public var squareCost: AnalyticCost?
+    /// With `truncationCost`, truncation is analytic: ⌊x/2^m⌋ rounded up with probability
+    /// frac(x/2^m) (the ±1-ulp error of probabilistic truncation).
+    public var truncationCost: AnalyticCost?
+
     public var ringBits: Int = 64
     public var fractionalBits: Int = 16
     public var truncation: Truncation = .local
@@ -33,6 +59,13 @@ public struct TwoPartySettings: Sendable, Hashable {
         }
         guard wireBytesPerElement > 0, wireBytesPerBit > 0, offlineBytesPerElement >= 0 else {
             throw .invalidParameter("wire and offline byte counts must be positive")
+        }
+        for (name, cost) in [("comparison", comparisonCost), ("equality", equalityCost), ("multiplication", multiplicationCost),
+                             ("square", squareCost), ("truncation", truncationCost)] {
+            guard let c = cost else { continue }
+            guard c.bitsPerElement >= 0, c.rounds >= 0, c.offlineBytesPerElement >= 0, c.bitsPerElement.isFinite else {
+                throw .invalidParameter("\(name) cost must be non-negative")
+            }
         }
     }
 }

@@ -75,3 +75,50 @@ struct ProtocolProfileTests {
         #expect(throws: FileError.self) { try ProtocolProfile.load("cryptn") }
     }
 }
+
+@Suite("Analytic primitives")
+struct AnalyticPrimitiveTests {
+    static let profile = """
+    name: analytic
+    kind: two-party
+    source: "test"
+    parameters:
+      ring_bits: {value: 64, source: "s"}
+      fractional_bits: {value: 18, source: "s"}
+    primitives:
+      truncation: {algorithm: analytic, bits_per_element: 18, rounds: 1, source: "s"}
+      max: {algorithm: tree, source: "s"}
+      comparison: {algorithm: analytic, bits_per_element: 512, rounds: 8, offline_bytes_per_element: 10, source: "s"}
+    nonlinearities:
+      relu: {method: comparison, source: "s"}
+    """
+
+    /// ReLU = x · (1 − [x < 0]): an analytic comparison (512 bits, 8 rounds, 10 offline
+    /// bytes per element), one executed Beaver product (2·64 bits), and no truncation
+    /// (the bit has no fractional bits).
+    @Test func costsComeFromTheFormulaAndValuesStayExact() throws {
+        let p = try ProtocolProfile.parse(Self.profile, file: "analytic.yaml")
+        let r = try OperationRunner.run(op: "relu", shape: [100], profile: p, network: .lan)
+        #expect(r.totals.bytesSent == [100 * 512 / 8 + 100 * 16, 100 * 512 / 8 + 100 * 16])
+        #expect(r.totals.rounds == 9)
+        #expect(r.totals.offlineBytes == 1000)
+        #expect(r.maxAbsoluteError < 1e-5)
+        // Limit exp on 10 elements: x·2^−8 and 8 squares, each followed by an analytic
+        // truncation (⌈18·10/8⌉ = 23 bytes, 1 round); the squares are executed (8 B per element).
+        let s = try OperationRunner.run(op: "exp", shape: [10], profile: p, network: .lan, inputRange: Interval(-4, 1))
+        #expect(s.totals.bytesSent == [9 * 23 + 8 * 80, 9 * 23 + 8 * 80])
+        #expect(s.totals.rounds == 17)
+        #expect(s.maxAbsoluteError < 0.1)
+    }
+
+    @Test func analyticNeedsItsNumbers() {
+        let missing = Self.profile.replacingOccurrences(of: "bits_per_element: 512, ", with: "")
+        #expect(throws: FileError.self) { try ProtocolProfile.parse(missing, file: "m.yaml") }
+        let misplaced = Self.profile.replacingOccurrences(of: "max: {algorithm: tree,", with: "max: {algorithm: tree, rounds: 3,")
+        #expect(throws: FileError.self) { try ProtocolProfile.parse(misplaced, file: "m.yaml") }
+        let negative = Self.profile.replacingOccurrences(of: "bits_per_element: 512", with: "bits_per_element: -512")
+        do { _ = try ProtocolProfile.parse(negative, file: "n.yaml"); Issue.record("accepted a negative cost") } catch {
+            #expect(error.key == "primitives.comparison.bits_per_element" && error.line == 10)
+        }
+    }
+}

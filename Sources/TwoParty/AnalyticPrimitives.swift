@@ -1,0 +1,62 @@
+/// Primitives charged from a cited formula instead of being executed (protocols whose
+/// internals PISim does not run: OT-based comparisons, HE-based products, FSS keys). The
+/// value is the ideal functionality's, computed from the reconstructed inputs and split
+/// again with fresh dealer randomness, so later steps still run on real shares and errors
+/// stay measurable.
+extension TwoPartyEngine {
+    /// Records an analytic primitive on `elements` elements.
+    func charge(_ kind: String, _ cost: TwoPartySettings.AnalyticCost, elements: Int) {
+        let bytes = Int((cost.bitsPerElement * Double(elements) / 8).rounded(.up))
+        channel.charge(kind, elements: elements, bytesPerParty: bytes, rounds: cost.rounds,
+                       offlineBytes: Int((cost.offlineBytesPerElement * Double(elements)).rounded(.up)))
+    }
+
+    /// The clear ring elements of x (the simulator's view).
+    func clearElements(_ x: SharedTensor) -> [UInt64] {
+        zip(x.share0, x.share1).map { ($0 &+ $1) & mask }
+    }
+
+    /// Fresh additive shares of clear ring elements.
+    func reshared(_ values: [UInt64], shape: [Int], fractionalBits: Int) -> SharedTensor {
+        let (s0, s1) = dealer.share(values)
+        return SharedTensor(shape: shape, share0: s0, share1: s1, fractionalBits: fractionalBits)
+    }
+
+    /// [x < 0] by an analytic comparison protocol.
+    func analyticLessThanZero(_ x: SharedTensor, cost: TwoPartySettings.AnalyticCost) -> SharedTensor {
+        charge("ltz", cost, elements: x.count)
+        return reshared(clearElements(x).map { ring.signed($0) < 0 ? 1 : 0 }, shape: x.shape, fractionalBits: 0)
+    }
+
+    /// [x = 0] by an analytic equality protocol.
+    func analyticEqualsZero(_ x: SharedTensor, cost: TwoPartySettings.AnalyticCost) -> SharedTensor {
+        charge("eq", cost, elements: x.count)
+        return reshared(clearElements(x).map { $0 == 0 ? 1 : 0 }, shape: x.shape, fractionalBits: 0)
+    }
+
+    /// x ⊙ y (broadcast) by an analytic product protocol: exact product mod 2^k.
+    func analyticProduct(_ x: SharedTensor, _ y: SharedTensor, kind: String, cost: TwoPartySettings.AnalyticCost) -> SharedTensor {
+        let plan = broadcastPlan(x.shape, y.shape)
+        let a = clearElements(x), b = clearElements(y)
+        var out = [UInt64]()
+        out.reserveCapacity(plan.count)
+        plan.forEachPair { i, j in out.append((a[i] &* b[j]) & mask) }
+        charge(kind, cost, elements: plan.count)
+        return reshared(out, shape: plan.shape, fractionalBits: x.fractionalBits + y.fractionalBits)
+    }
+
+    /// ⌊x / 2^m⌋ + Bernoulli(frac) on the centered value: the ±1-ulp result of a
+    /// probabilistic truncation protocol, charged analytically.
+    func analyticTruncation(_ x: SharedTensor, bits m: Int, cost: TwoPartySettings.AnalyticCost) -> SharedTensor {
+        charge("truncate", cost, elements: x.count)
+        let lowMask = (UInt64(1) << UInt64(m)) &- 1
+        let values = clearElements(x).map { e -> UInt64 in
+            let v = ring.signed(e)
+            let floor = v >> Int64(m)
+            let fraction = UInt64(bitPattern: v) & lowMask
+            let roundUp = (dealer.generator.next() & lowMask) < fraction
+            return UInt64(bitPattern: floor + (roundUp ? 1 : 0)) & mask
+        }
+        return reshared(values, shape: x.shape, fractionalBits: x.fractionalBits - m)
+    }
+}
