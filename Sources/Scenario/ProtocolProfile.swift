@@ -59,7 +59,7 @@ public struct ProtocolProfile: Sendable {
     static let parameterKeys = ["ring_bits", "fractional_bits", "wire_bytes_per_element", "wire_bytes_per_bit",
                                 "offline_bytes_per_element"]
     static let primitiveKeys = ["truncation", "max", "comparison", "equality", "multiplication", "square"]
-    static let analyticKeys = ["algorithm", "bits_per_element", "rounds", "offline_bytes_per_element", "source"]
+    static let analyticKeys = ["algorithm", "bits_per_element", "bits_per_truncated_bit", "rounds", "offline_bytes_per_element", "source"]
     static let nonlinearityKeys = ["method", "degree", "iterations", "range", "reciprocal", "reciprocal_iterations",
                                    "reciprocal_range", "exp_iterations", "sign_corrected", "epsilon", "p", "variant", "source"]
 
@@ -110,10 +110,12 @@ public struct ProtocolProfile: Sendable {
                 guard let bitsNode = m["bits_per_element"], let roundsNode = m["rounds"] else {
                     throw node.error("an analytic primitive needs bits_per_element and rounds (each party's bits sent per element)")
                 }
-                var offline = 0.0
+                var offline = 0.0, perTruncatedBit = 0.0
                 if let o = m["offline_bytes_per_element"] { offline = try o.nonNegative() }
-                cost = .init(bitsPerElement: try bitsNode.nonNegative(), rounds: try roundsNode.count(), offlineBytesPerElement: offline)
-            } else if let extra = ["bits_per_element", "rounds", "offline_bytes_per_element"].first(where: { m[$0] != nil }) {
+                if let t = m["bits_per_truncated_bit"] { perTruncatedBit = try t.nonNegative() }
+                cost = .init(bitsPerElement: try bitsNode.nonNegative(), rounds: try roundsNode.count(),
+                             bitsPerTruncatedBit: perTruncatedBit, offlineBytesPerElement: offline)
+            } else if let extra = ["bits_per_element", "bits_per_truncated_bit", "rounds", "offline_bytes_per_element"].first(where: { m[$0] != nil }) {
                 throw m[extra]!.error("'\(extra)' only applies to algorithm: analytic")
             }
             switch key {

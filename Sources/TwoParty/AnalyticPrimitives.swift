@@ -5,8 +5,9 @@
 /// stay measurable.
 extension TwoPartyEngine {
     /// Records an analytic primitive on `elements` elements.
-    func charge(_ kind: String, _ cost: TwoPartySettings.AnalyticCost, elements: Int) {
-        let bytes = Int((cost.bitsPerElement * Double(elements) / 8).rounded(.up))
+    func charge(_ kind: String, _ cost: TwoPartySettings.AnalyticCost, elements: Int, truncatedBits: Int = 0) {
+        let bits = cost.bitsPerElement + cost.bitsPerTruncatedBit * Double(truncatedBits)
+        let bytes = Int((bits * Double(elements) / 8).rounded(.up))
         channel.charge(kind, elements: elements, bytesPerParty: bytes, rounds: cost.rounds,
                        offlineBytes: Int((cost.offlineBytesPerElement * Double(elements)).rounded(.up)))
     }
@@ -48,7 +49,7 @@ extension TwoPartyEngine {
     /// ⌊x / 2^m⌋ + Bernoulli(frac) on the centered value: the ±1-ulp result of a
     /// probabilistic truncation protocol, charged analytically.
     func analyticTruncation(_ x: SharedTensor, bits m: Int, cost: TwoPartySettings.AnalyticCost) -> SharedTensor {
-        charge("truncate", cost, elements: x.count)
+        charge("truncate", cost, elements: x.count, truncatedBits: m)
         let lowMask = (UInt64(1) << UInt64(m)) &- 1
         let values = clearElements(x).map { e -> UInt64 in
             let v = ring.signed(e)

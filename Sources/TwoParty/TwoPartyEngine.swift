@@ -128,8 +128,17 @@ public final class TwoPartyEngine: @unchecked Sendable {
     }
 
     /// x · c for a public real c: local product with the encoded constant, then truncation.
+    /// A power of two 2^−j is a truncation by j bits alone, as CrypTen's and SPU's
+    /// `x.div(2^j)` are.
     public func multiplyConstant(_ x: SharedTensor, _ c: Double) -> SharedTensor {
         if c == c.rounded(), abs(c) < 1e15 { return multiplyInteger(x, Int(c)) }
+        let j = -c.magnitude.exponent
+        if c.magnitude.significand == 1, j > 0, j < ring.bitWidth - 1 {
+            let shifted = truncate(x, bits: j)
+            var r = c < 0 ? negate(shifted) : shifted
+            r.fractionalBits = x.fractionalBits
+            return r
+        }
         return multiplyPublic(x, Tensor([c]).reshapedUnchecked(Array(repeating: 1, count: max(x.shape.count, 1))))
     }
 

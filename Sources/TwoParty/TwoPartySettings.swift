@@ -17,12 +17,16 @@ public struct TwoPartySettings: Sendable, Hashable {
         /// Bits each party sends per element.
         public var bitsPerElement: Double
         public var rounds: Int
+        /// Further bits per element for each bit a truncation drops (SPU's TruncAPr2 sends
+        /// as many bits as it truncates).
+        public var bitsPerTruncatedBit: Double
         /// Preprocessing bytes per element (keys, triples).
         public var offlineBytesPerElement: Double
 
-        public init(bitsPerElement: Double, rounds: Int, offlineBytesPerElement: Double = 0) {
+        public init(bitsPerElement: Double, rounds: Int, bitsPerTruncatedBit: Double = 0, offlineBytesPerElement: Double = 0) {
             self.bitsPerElement = bitsPerElement
             self.rounds = rounds
+            self.bitsPerTruncatedBit = bitsPerTruncatedBit
             self.offlineBytesPerElement = offlineBytesPerElement
         }
     }
@@ -63,7 +67,7 @@ public struct TwoPartySettings: Sendable, Hashable {
         for (name, cost) in [("comparison", comparisonCost), ("equality", equalityCost), ("multiplication", multiplicationCost),
                              ("square", squareCost), ("truncation", truncationCost)] {
             guard let c = cost else { continue }
-            guard c.bitsPerElement >= 0, c.rounds >= 0, c.offlineBytesPerElement >= 0, c.bitsPerElement.isFinite else {
+            guard c.bitsPerElement >= 0, c.bitsPerTruncatedBit >= 0, c.rounds >= 0, c.offlineBytesPerElement >= 0, c.bitsPerElement.isFinite else {
                 throw .invalidParameter("\(name) cost must be non-negative")
             }
         }

@@ -41,3 +41,23 @@ struct OperationRunnerTests {
         #expect(throws: (any Error).self) { try OperationRunner.run(op: "exp", shape: [0], profile: p, network: .lan) }
     }
 }
+
+@Suite("spu-semi2k profile against SPU's complexity expressions")
+struct SemiTwoKTests {
+    /// The limit exp with 8 iterations at f = 18: one truncation of 8 bits (x/2^8), then 8
+    /// × (square: 64 bits + TruncAPr2 of 18 bits) = 664 bits per party and 17 rounds per
+    /// element (reference notes §2.2, derived from SPU's complexity.md).
+    @Test func expMatchesTheComplexityTable() throws {
+        let r = try OperationRunner.run(op: "exp", shape: [128], profile: ProtocolProfile.load("spu-semi2k"), network: .lan)
+        #expect(r.totals.bytesSent == [128 * 664 / 8, 128 * 664 / 8])
+        #expect(r.totals.rounds == 17)
+    }
+
+    /// ReLU: MsbA2B (448 bits, 7 rounds) + b2a (64 bits, 1 round) + one Beaver product (128 bits, 1 round).
+    @Test func reluMatchesTheComplexityTable() throws {
+        let r = try OperationRunner.run(op: "relu", shape: [64], profile: ProtocolProfile.load("spu-semi2k"), network: .lan)
+        #expect(r.totals.bytesSent == [64 * (448 + 64 + 128) / 8, 64 * (448 + 64 + 128) / 8])
+        #expect(r.totals.rounds == 9)
+        #expect(r.maxAbsoluteError < 1e-5)
+    }
+}
