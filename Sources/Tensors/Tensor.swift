@@ -96,11 +96,11 @@ public struct Tensor<Scalar: Sendable>: Sendable {
     /// The element at a multi-index. Traps on an out-of-range index, like `Array`.
     public subscript(indices: Int...) -> Scalar {
         get {
-            guard let i = flatIndex(indices) else { preconditionFailure("index \(indices) outside shape \(shape)") }
+            guard let i = flatIndex(indices) else { preconditionFailure("index \(indices) outside shape \(shape)") } // unreachable from user input: Array's subscript contract
             return scalars[i]
         }
         set {
-            guard let i = flatIndex(indices) else { preconditionFailure("index \(indices) outside shape \(shape)") }
+            guard let i = flatIndex(indices) else { preconditionFailure("index \(indices) outside shape \(shape)") } // unreachable from user input: Array's subscript contract
             scalars[i] = newValue
         }
     }
