@@ -110,11 +110,15 @@ public struct PiecewisePolynomial: ElementwiseApproximation {
         citation: "PUMA GELU (Dong et al., arXiv 2307.12533v3 §4)")
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
-        // One comparison per distinct finite breakpoint: [x < c] = isNegative(x − c).
-        let breakpoints = Array(Set(pieces.flatMap { [$0.lower, $0.upper] }.filter(\.isFinite))).sorted()
-        var below = [Double: B.Value]()
-        for c in breakpoints { below[c] = b.isNegative(b.addConstant(x, -c)) }
+        // One comparison per distinct finite breakpoint, [x < c] = isNegative(x − c), all in
+        // one batched call (BumbleBee's `BatchLessThan`): the rounds of one comparison.
         let needsAbs = pieces.contains(where: \.inAbsoluteValue)
+        let breakpoints = Array(Set(pieces.flatMap { [$0.lower, $0.upper] }.filter(\.isFinite) + (needsAbs ? [0] : []))).sorted()
+        let bits = b.scope("compare") {
+            b.unstacked(b.isNegative(b.stacked(breakpoints.map { b.addConstant(x, -$0) })), count: breakpoints.count)
+        }
+        var below = [Double: B.Value]()
+        for (c, bit) in zip(breakpoints, bits) { below[c] = bit }
         let absX = needsAbs ? b.multiply(x, b.addConstant(b.multiplyInteger(below[0] ?? b.isNegative(x), -2), 1)) : x
         var powersX = PowerCache(x: x, backend: b), powersAbs = PowerCache(x: absX, backend: b)
         var result: B.Value?
