@@ -9,6 +9,17 @@ enum RowOps {
     /// Row length (the last extent).
     static func rowLength<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> Int { b.shape(of: x).last ?? 1 }
 
+    /// numerator / (ε + Σ numerator) per row, with one reciprocal per row and a broadcast
+    /// product (the "one division per row" of every softmax variant).
+    static func dividedByRowSum<B: ArithmeticBackend>(_ numerator: B.Value, epsilon: Double = 0,
+                                                      reciprocal: any NonlinearApproximation, on b: B) -> B.Value {
+        let inverse = b.scope("reciprocal") {
+            let sum = rowSum(numerator, on: b)
+            return reciprocal.evaluate(epsilon == 0 ? sum : b.addConstant(sum, epsilon), on: b)
+        }
+        return b.scope("normalize") { b.multiply(numerator, inverse) }
+    }
+
     /// Applies a row function to each row of a Double tensor.
     static func mapRows(_ x: Tensor<Double>, _ f: ([Double]) -> [Double]) -> Tensor<Double> {
         let n = x.shape.last ?? 1

@@ -61,8 +61,7 @@ public struct StandardSoftmax: NonlinearApproximation {
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
         let shifted = b.scope("max") { maxMethod.maximum(x, on: b).map { b.subtract(x, $0) } ?? x }
         let e = b.scope("exp") { exp.evaluate(shifted, on: b) }
-        let r = b.scope("reciprocal") { reciprocal.evaluate(RowOps.rowSum(e, on: b), on: b) }
-        return b.scope("normalize") { b.multiply(e, r) }
+        return RowOps.dividedByRowSum(e, reciprocal: reciprocal, on: b)
     }
 
     public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
@@ -105,8 +104,7 @@ public struct QuadSoftmax: NonlinearApproximation {
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
         let q = b.scope("quad") { b.square(b.addConstant(x, shift)) }
-        let r = b.scope("reciprocal") { reciprocal.evaluate(RowOps.rowSum(q, on: b), on: b) }
-        return b.scope("normalize") { b.multiply(q, r) }
+        return RowOps.dividedByRowSum(q, reciprocal: reciprocal, on: b)
     }
 
     public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
@@ -148,8 +146,7 @@ public struct ReLUSoftmax: NonlinearApproximation {
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
         let r = b.scope("relu") { relu.evaluate(x, on: b) }
-        let inverse = b.scope("reciprocal") { reciprocal.evaluate(b.addConstant(RowOps.rowSum(r, on: b), epsilon), on: b) }
-        return b.scope("normalize") { b.multiply(r, inverse) }
+        return RowOps.dividedByRowSum(r, epsilon: epsilon, reciprocal: reciprocal, on: b)
     }
 
     public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
