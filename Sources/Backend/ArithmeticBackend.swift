@@ -62,6 +62,11 @@ public protocol ArithmeticBackend: AnyObject {
     /// 1 where a = 0, else 0: a private equality test.
     func isZero(_ a: Value) -> Value
 
+    /// The ideal functionality of an operation PISim does not execute (a lookup table, an
+    /// FSS gate, an OT-based protocol): `function` applied to the values, charged `cost`
+    /// under `kind`. Two-party backends reconstruct, apply and re-share.
+    func analytic(_ a: Value, kind: String, cost: AnalyticCost, _ function: (Tensor<Double>) -> Tensor<Double>) -> Value
+
     /// Private uniform values in [0, 1) (CrypTen's `crypten.rand`).
     func uniformRandom(shape: [Int]) -> Value
 

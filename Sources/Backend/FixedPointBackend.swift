@@ -94,6 +94,11 @@ public final class FixedPointBackend<Ring: ModularRing>: ArithmeticBackend {
         return p
     }
 
+    /// Decodes, applies, and encodes the result at the format's precision.
+    public func analytic(_ a: Value, kind: String, cost: AnalyticCost, _ function: (Tensor<Double>) -> Tensor<Double>) -> Value {
+        input(function(reveal(a)))
+    }
+
     public func isZero(_ a: Value) -> Value {
         let one = encodeConstant(1)
         return a.map { $0 == ring.zero ? one : ring.zero }

@@ -1,3 +1,4 @@
+import Backend
 import Approximation
 import Foundation
 import TwoParty
@@ -61,7 +62,9 @@ public struct ProtocolProfile: Sendable {
     static let primitiveKeys = ["truncation", "max", "comparison", "equality", "multiplication", "square"]
     static let analyticKeys = ["algorithm", "bits_per_element", "bits_per_truncated_bit", "rounds", "offline_bytes_per_element", "source"]
     static let nonlinearityKeys = ["method", "degree", "iterations", "range", "reciprocal", "reciprocal_iterations",
-                                   "reciprocal_range", "exp_iterations", "sign_corrected", "epsilon", "p", "variant", "source"]
+                                   "reciprocal_range", "exp_iterations", "sign_corrected", "epsilon", "p", "variant", "source",
+                                   "bits_per_element", "bits_per_row", "rounds", "rounds_per_log2_row",
+                                   "offline_bytes_per_element", "offline_bytes_per_row"]
 
     /// Parses and validates a profile document.
     ///
@@ -105,7 +108,7 @@ public struct ProtocolProfile: Sendable {
             default: ["executed", "analytic"]
             }
             let algorithm = try m["algorithm"]!.choice(algorithms)
-            var cost: TwoPartySettings.AnalyticCost?
+            var cost: AnalyticCost?
             if algorithm == "analytic" {
                 guard let bitsNode = m["bits_per_element"], let roundsNode = m["rounds"] else {
                     throw node.error("an analytic primitive needs bits_per_element and rounds (each party's bits sent per element)")
@@ -113,8 +116,8 @@ public struct ProtocolProfile: Sendable {
                 var offline = 0.0, perTruncatedBit = 0.0
                 if let o = m["offline_bytes_per_element"] { offline = try o.nonNegative() }
                 if let t = m["bits_per_truncated_bit"] { perTruncatedBit = try t.nonNegative() }
-                cost = .init(bitsPerElement: try bitsNode.nonNegative(), rounds: try roundsNode.count(),
-                             bitsPerTruncatedBit: perTruncatedBit, offlineBytesPerElement: offline)
+                cost = AnalyticCost(bitsPerElement: try bitsNode.nonNegative(), bitsPerTruncatedBit: perTruncatedBit,
+                                    rounds: try roundsNode.count(), offlineBytesPerElement: offline)
             } else if let extra = ["bits_per_element", "bits_per_truncated_bit", "rounds", "offline_bytes_per_element"].first(where: { m[$0] != nil }) {
                 throw m[extra]!.error("'\(extra)' only applies to algorithm: analytic")
             }
@@ -143,7 +146,23 @@ public struct ProtocolProfile: Sendable {
                 var o = ApproximationOptions()
                 o.maxMethod = maxMethod
                 let methods = ApproximationCatalog.methods.first { $0.function == function }?.methods ?? []
-                o.method = try m["method"]!.choice(methods)
+                o.method = try m["method"]!.choice(methods + ["analytic"])
+                if o.method == "analytic" {
+                    guard m["bits_per_element"] != nil || m["bits_per_row"] != nil, m["rounds"] != nil else {
+                        throw node.error("method analytic needs bits_per_element (or bits_per_row) and rounds, with their source")
+                    }
+                    var c = AnalyticCost()
+                    if let v = m["bits_per_element"] { c.bitsPerElement = try v.nonNegative() }
+                    if let v = m["bits_per_row"] { c.bitsPerRow = try v.nonNegative() }
+                    if let v = m["rounds"] { c.rounds = try v.count() }
+                    if let v = m["rounds_per_log2_row"] { c.roundsPerLog2Row = try v.count() }
+                    if let v = m["offline_bytes_per_element"] { c.offlineBytesPerElement = try v.nonNegative() }
+                    if let v = m["offline_bytes_per_row"] { c.offlineBytesPerRow = try v.nonNegative() }
+                    o.analyticCost = c
+                } else if let extra = ["bits_per_element", "bits_per_row", "rounds", "rounds_per_log2_row", "offline_bytes_per_element",
+                                       "offline_bytes_per_row"].first(where: { m[$0] != nil }) {
+                    throw m[extra]!.error("'\(extra)' only applies to method: analytic")
+                }
                 if let v = m["degree"] { o.degree = try v.count() }
                 if let v = m["iterations"] { o.iterations = try v.count() }
                 if let v = m["exp_iterations"] { o.expIterations = try v.count() }

@@ -1,3 +1,5 @@
+import Backend
+
 /// Primitives charged from a cited formula instead of being executed (protocols whose
 /// internals PISim does not run: OT-based comparisons, HE-based products, FSS keys). The
 /// value is the ideal functionality's, computed from the reconstructed inputs and split
@@ -5,11 +7,9 @@
 /// stay measurable.
 extension TwoPartyEngine {
     /// Records an analytic primitive on `elements` elements.
-    func charge(_ kind: String, _ cost: TwoPartySettings.AnalyticCost, elements: Int, truncatedBits: Int = 0) {
-        let bits = cost.bitsPerElement + cost.bitsPerTruncatedBit * Double(truncatedBits)
-        let bytes = Int((bits * Double(elements) / 8).rounded(.up))
-        channel.charge(kind, elements: elements, bytesPerParty: bytes, rounds: cost.rounds,
-                       offlineBytes: Int((cost.offlineBytesPerElement * Double(elements)).rounded(.up)))
+    func charge(_ kind: String, _ cost: AnalyticCost, elements: Int, rowLength: Int = 1, truncatedBits: Int = 0) {
+        let c = cost.evaluate(elements: elements, rowLength: rowLength, truncatedBits: truncatedBits)
+        channel.charge(kind, elements: elements, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
     }
 
     /// The clear ring elements of x (the simulator's view).
@@ -24,19 +24,19 @@ extension TwoPartyEngine {
     }
 
     /// [x < 0] by an analytic comparison protocol.
-    func analyticLessThanZero(_ x: SharedTensor, cost: TwoPartySettings.AnalyticCost) -> SharedTensor {
+    func analyticLessThanZero(_ x: SharedTensor, cost: AnalyticCost) -> SharedTensor {
         charge("ltz", cost, elements: x.count)
         return reshared(clearElements(x).map { ring.signed($0) < 0 ? 1 : 0 }, shape: x.shape, fractionalBits: 0)
     }
 
     /// [x = 0] by an analytic equality protocol.
-    func analyticEqualsZero(_ x: SharedTensor, cost: TwoPartySettings.AnalyticCost) -> SharedTensor {
+    func analyticEqualsZero(_ x: SharedTensor, cost: AnalyticCost) -> SharedTensor {
         charge("eq", cost, elements: x.count)
         return reshared(clearElements(x).map { $0 == 0 ? 1 : 0 }, shape: x.shape, fractionalBits: 0)
     }
 
     /// x ⊙ y (broadcast) by an analytic product protocol: exact product mod 2^k.
-    func analyticProduct(_ x: SharedTensor, _ y: SharedTensor, kind: String, cost: TwoPartySettings.AnalyticCost) -> SharedTensor {
+    func analyticProduct(_ x: SharedTensor, _ y: SharedTensor, kind: String, cost: AnalyticCost) -> SharedTensor {
         let plan = broadcastPlan(x.shape, y.shape)
         let a = clearElements(x), b = clearElements(y)
         var out = [UInt64]()
@@ -48,7 +48,7 @@ extension TwoPartyEngine {
 
     /// ⌊x / 2^m⌋ + Bernoulli(frac) on the centered value: the ±1-ulp result of a
     /// probabilistic truncation protocol, charged analytically.
-    func analyticTruncation(_ x: SharedTensor, bits m: Int, cost: TwoPartySettings.AnalyticCost) -> SharedTensor {
+    func analyticTruncation(_ x: SharedTensor, bits m: Int, cost: AnalyticCost) -> SharedTensor {
         charge("truncate", cost, elements: x.count, truncatedBits: m)
         let lowMask = (UInt64(1) << UInt64(m)) &- 1
         let values = clearElements(x).map { e -> UInt64 in

@@ -51,6 +51,12 @@ public final class TwoPartyBackend: ArithmeticBackend {
     public func scope<T>(_ name: String, _ body: () -> T) -> T { engine.ledger.scope(name, body) }
 
     public func isZero(_ a: SharedTensor) -> SharedTensor { engine.equalsZero(a) }
+
+    /// Reconstructs, applies `function` at the engine's precision, re-shares, and charges `cost`.
+    public func analytic(_ a: SharedTensor, kind: String, cost: AnalyticCost, _ function: (Tensor<Double>) -> Tensor<Double>) -> SharedTensor {
+        engine.charge(kind, cost, elements: a.count, rowLength: a.shape.last ?? 1)
+        return engine.share(function(engine.reconstruct(a)))
+    }
     public func uniformRandom(shape: [Int]) -> SharedTensor { engine.uniformRandom(shape: shape) }
 
     /// Applies a layout operation to both parties' shares alike.

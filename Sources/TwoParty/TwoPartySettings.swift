@@ -1,3 +1,5 @@
+import Backend
+
 /// How the two-party engine executes: ring, precision and the protocol choices a profile
 /// makes. Defaults are CrypTen 0.4.1's (`configs/default.yaml`).
 public struct TwoPartySettings: Sendable, Hashable {
@@ -8,27 +10,6 @@ public struct TwoPartySettings: Sendable, Hashable {
         /// Truncation with one opening of x + r (Escudero et al., CRYPTO 2020, "TruncPr"):
         /// k bits per element and one round, ±1 ulp, valid for |x| < 2^(k−2).
         case oneRound = "one-round"
-    }
-
-    /// The cost of a primitive that is not executed share-level but charged from a cited
-    /// formula: its value is computed from the reconstructed inputs (the ideal
-    /// functionality) and re-shared with fresh randomness.
-    public struct AnalyticCost: Sendable, Hashable {
-        /// Bits each party sends per element.
-        public var bitsPerElement: Double
-        public var rounds: Int
-        /// Further bits per element for each bit a truncation drops (SPU's TruncAPr2 sends
-        /// as many bits as it truncates).
-        public var bitsPerTruncatedBit: Double
-        /// Preprocessing bytes per element (keys, triples).
-        public var offlineBytesPerElement: Double
-
-        public init(bitsPerElement: Double, rounds: Int, bitsPerTruncatedBit: Double = 0, offlineBytesPerElement: Double = 0) {
-            self.bitsPerElement = bitsPerElement
-            self.rounds = rounds
-            self.bitsPerTruncatedBit = bitsPerTruncatedBit
-            self.offlineBytesPerElement = offlineBytesPerElement
-        }
     }
 
     /// Analytic replacements for executed primitives (nil: executed share-level).
@@ -67,7 +48,7 @@ public struct TwoPartySettings: Sendable, Hashable {
         for (name, cost) in [("comparison", comparisonCost), ("equality", equalityCost), ("multiplication", multiplicationCost),
                              ("square", squareCost), ("truncation", truncationCost)] {
             guard let c = cost else { continue }
-            guard c.bitsPerElement >= 0, c.bitsPerTruncatedBit >= 0, c.rounds >= 0, c.offlineBytesPerElement >= 0, c.bitsPerElement.isFinite else {
+            guard c.isValid else {
                 throw .invalidParameter("\(name) cost must be non-negative")
             }
         }

@@ -61,3 +61,31 @@ struct SemiTwoKTests {
         #expect(r.maxAbsoluteError < 1e-5)
     }
 }
+
+@Suite("sigma profile against GPU-MPC's accounting")
+struct SigmaProfileTests {
+    /// GPT-2's GELU (T = 128, 3072 wide): 145 bits per element sent by each party and 7
+    /// rounds → 7,127,040 B per party, the replay of GPU-MPC's reconstruct calls
+    /// (Fixtures/sigma_cost_model.py); key ≈ 607.6 B per element.
+    @Test func geluOfOneGPT2Layer() throws {
+        let r = try OperationRunner.run(op: "gelu", shape: [128, 3072], profile: ProtocolProfile.load("sigma"), network: .lan)
+        #expect(r.totals.bytesSent == [7_127_040, 7_127_040])
+        #expect(r.totals.rounds == 7)
+        #expect(abs(Double(r.totals.offlineBytes) - 393_216 * 607.6) < 1)
+        #expect(r.maxAbsoluteError < 1e-3)
+    }
+
+    /// Softmax rounds grow with the row: 2⌈log2 n⌉ + 21 (35 at n = 128).
+    @Test func softmaxRounds() throws {
+        let p = try ProtocolProfile.load("sigma")
+        #expect(try OperationRunner.run(op: "softmax", shape: [2, 128], profile: p, network: .lan).totals.rounds == 35)
+        #expect(try OperationRunner.run(op: "softmax", shape: [2, 512], profile: p, network: .lan).totals.rounds == 39)
+    }
+
+    /// ReLU from SIGMA's primitives: DReLU (1 bit, 1 round) + select (ℓ = 50 bits, 1 round).
+    @Test func reluFromPrimitives() throws {
+        let r = try OperationRunner.run(op: "relu", shape: [800], profile: ProtocolProfile.load("sigma"), network: .lan)
+        #expect(r.totals.bytesSent == [800 * 51 / 8, 800 * 51 / 8])
+        #expect(r.totals.rounds == 2)
+    }
+}

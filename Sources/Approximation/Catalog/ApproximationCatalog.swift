@@ -1,3 +1,5 @@
+import Backend
+
 /// Settings that select and tune one catalog entry. Unset values take the defaults
 /// documented per function in `ApproximationCatalog`.
 public struct ApproximationOptions: Sendable {
@@ -23,13 +25,16 @@ public struct ApproximationOptions: Sendable {
     public var signCorrected: Bool = false
     /// How softmax finds the row maximum.
     public var maxMethod: MaxMethod = .backend
+    /// For method "analytic": the cited cost formula.
+    public var analyticCost: AnalyticCost?
 
     public init() {}
 }
 
 /// Names every nonlinearity and method PISim knows, and builds them from options.
 public enum ApproximationCatalog {
-    /// Function names accepted by `make`, with their methods (first is the default).
+    /// Function names accepted by `make`, with their methods (first is the default). Every
+    /// function also accepts "analytic" with an `analyticCost` (a protocol's cited formula).
     public static let methods: [(function: String, methods: [String])] = [
         ("exp", ["limit", "taylor-squaring"] + polynomialMethods),
         ("reciprocal", ["newton", "goldschmidt"] + polynomialMethods),
@@ -60,8 +65,17 @@ public enum ApproximationCatalog {
             throw .invalidParameter("unknown function '\(function)'; known: \(methods.map(\.function).joined(separator: ", "))")
         }
         let method = o.method ?? entry.methods[0]
+        if method == "analytic" {
+            guard let cost = o.analyticCost, cost.isValid else {
+                throw .invalidParameter("method 'analytic' needs a cost (bits per element/row, rounds, offline bytes), each ≥ 0")
+            }
+            var exact = o
+            exact.method = nil
+            exact.analyticCost = nil
+            return AnalyticApproximation(base: try make(function, exact), cost: cost)
+        }
         guard entry.methods.contains(method) else {
-            throw .invalidParameter("unknown method '\(method)' for \(function); known: \(entry.methods.joined(separator: ", "))")
+            throw .invalidParameter("unknown method '\(method)' for \(function); known: \((entry.methods + ["analytic"]).joined(separator: ", "))")
         }
         if let fit = FitMethod(rawValue: method) {
             return try polynomial(function, fit: fit, o)
