@@ -7,7 +7,9 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
     public var key: String
     public var message: String
 
-    public var description: String { "\(file):\(line): \(key.isEmpty ? "" : "'\(key)': ")\(message)" }
+    public var description: String {
+        "\(file)\(line > 0 ? ":\(line)" : ""): \(key.isEmpty ? "" : "'\(key)': ")\(message)"
+    }
 }
 
 /// A YAML node that knows where it came from, so every error names file, line and key.
