@@ -89,3 +89,24 @@ struct SigmaProfileTests {
         #expect(r.totals.rounds == 2)
     }
 }
+
+@Suite("bumblebee profile: bottom-up from Cheetah primitives")
+struct BumbleBeeProfileTests {
+    /// Softmax on a row of 128: (n − 1)·788 + n·6173 + 20.8k bits on the wire ≈ 111.2 KiB
+    /// per row (the derivation overcounts one compare of 788 bits: n − 1 is charged as n).
+    @Test func softmaxRowOf128() throws {
+        let r = try OperationRunner.run(op: "softmax", shape: [4, 128], profile: ProtocolProfile.load("bumblebee"), network: .wan)
+        let derivedPerRow = Double(127 * 788 + 128 * 6173 + 20_800) / 8
+        #expect(abs(Double(r.totals.bytes) / 4 - derivedPerRow) <= 788.0 / 8 + 2)
+        #expect(r.totals.rounds == 11 * 7 + 69)
+    }
+
+    @Test func geluAndRelu() throws {
+        let p = try ProtocolProfile.load("bumblebee")
+        let gelu = try OperationRunner.run(op: "gelu", shape: [1000], profile: p, network: .lan)
+        #expect(gelu.totals.bytes == 2 * (1000 * 1506 / 8))   // 3012 bits per element on the wire
+        #expect(gelu.totals.rounds == 20)
+        let relu = try OperationRunner.run(op: "relu", shape: [1000], profile: p, network: .lan)
+        #expect(relu.totals.rounds == 11)   // comparison 10 + product 1
+    }
+}
