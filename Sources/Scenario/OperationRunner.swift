@@ -37,6 +37,7 @@ public enum OperationRunner {
         guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
             throw ApproximationError.invalidParameter("shape \(shape) must have positive extents")
         }
+        if op == "matmul" { return try matmul(shape: shape, profile: profile, network: network, inputRange: inputRange, seed: seed) }
         guard shape.reduce(1, *) <= 50_000_000 else {
             throw ApproximationError.invalidParameter("shape \(shape) has more than 50 million elements")
         }
@@ -67,6 +68,62 @@ public enum OperationRunner {
             totals: totals, latency: network.latency(of: totals), maxAbsoluteError: maxError,
             meanAbsoluteError: sumError / Double(max(result.count, 1)), outOfRange: approximation.outOfRangeCount(x),
             breakdown: engine.ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) })
+    }
+
+    /// X [T×d] (private, the client's) times W [d×d'] (the server's weights, uniform in
+    /// ±1/√d), by the profile's linear-layer model. `shape` is [T, d, d'] or [B, T, d, d'].
+    static func matmul(shape: [Int], profile: ProtocolProfile, network: NetworkModel, inputRange: Interval?, seed: UInt64) throws -> OperationReport {
+        guard shape.count == 3 || shape.count == 4 else {
+            throw ApproximationError.invalidParameter("matmul takes --shape TxDxD' or BxTxDxD', got \(shape)")
+        }
+        let t = shape.dropLast(2).reduce(1, *), d = shape[shape.count - 2], dOut = shape[shape.count - 1]
+        guard t * d + d * dOut + t * dOut <= 50_000_000 else {
+            throw ApproximationError.invalidParameter("matmul \(shape) has more than 50 million elements")
+        }
+        let range = try inputRange ?? Interval(-1, 1)
+        var settings = profile.settings
+        settings.seed = seed
+        let engine = try TwoPartyEngine(settings: settings)
+        var g = UniformInputs(seed: seed)
+        let x = try Tensor(shape: [t, d], element: { _ in g.next(in: range) })
+        let bound = 1 / Double(d).squareRoot()
+        let weights = try Interval(-bound, bound)
+        let w = try Tensor(shape: [d, dOut], element: { _ in g.next(in: weights) })
+        let sx = engine.share(x), sw = engine.share(w)
+        engine.ledger.reset()
+        let product: SharedTensor = try engine.ledger.scope("matmul") {
+            if let c = profile.linear.cost(t: t, d: d, dOut: dOut) {
+                engine.channel.charge("matmul", elements: t * dOut, bytesSent: [c.client, c.server], rounds: c.rounds, offlineBytes: c.offline)
+                // The ideal product at 2f fractional bits; HE outputs are then truncated by the
+                // profile's truncation, analytic ones include it in their formula.
+                let clear = try engine.reconstruct(sx).matmul(engine.reconstruct(sw))
+                if case .homomorphic = profile.linear {
+                    let raw = engine.share(clear.map { $0 * Double(sign: .plus, exponent: settings.fractionalBits, significand: 1) })
+                    var r = raw
+                    r.fractionalBits = 2 * settings.fractionalBits
+                    return engine.truncated(r)
+                }
+                return engine.share(clear)
+            }
+            return try engine.matmul(sx, sw)
+        }
+        let result = engine.reconstruct(product)
+        let exact = try x.matmul(w)
+        var maxError = 0.0, sumError = 0.0
+        for (a, e) in zip(result.scalars, exact.scalars) {
+            maxError = max(maxError, abs(a - e))
+            sumError += abs(a - e)
+        }
+        let totals = engine.ledger.totals()
+        let method = switch profile.linear {
+        case .beaver: "beaver"
+        case .homomorphic: "homomorphic"
+        case .analytic: "analytic"
+        }
+        return OperationReport(op: "matmul", shape: shape, protocolName: profile.name, network: network, method: method, inputRange: range,
+                               totals: totals, latency: network.latency(of: totals), maxAbsoluteError: maxError,
+                               meanAbsoluteError: sumError / Double(max(result.count, 1)), outOfRange: 0,
+                               breakdown: engine.ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) })
     }
 
     /// Inputs a user would feed the function: its stated range, kept away from the pole of

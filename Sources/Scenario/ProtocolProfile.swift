@@ -15,6 +15,8 @@ public struct ProtocolProfile: Sendable {
     public var settings: TwoPartySettings
     /// How row maxima (softmax) are computed.
     public var maxMethod: MaxMethod
+    /// How private × weight products are done and charged.
+    public var linear: LinearLayerModel = .beaver
     /// Approximation options per catalog function name.
     public var nonlinearities: [String: ApproximationOptions]
     /// Key path → citation, for reports.
@@ -56,7 +58,9 @@ public struct ProtocolProfile: Sendable {
         return []
     }
 
-    static let topKeys = ["name", "kind", "description", "source", "parameters", "primitives", "nonlinearities"]
+    static let topKeys = ["name", "kind", "description", "source", "parameters", "primitives", "nonlinearities", "linear"]
+    static let linearKeys = ["algorithm", "slots", "query_bytes", "response_bytes", "rounds", "bits_per_output",
+                             "offline_bytes_per_output", "offline_bytes_per_operand_element", "source"]
     static let parameterKeys = ["ring_bits", "fractional_bits", "wire_bytes_per_element", "wire_bytes_per_bit",
                                 "offline_bytes_per_element"]
     static let primitiveKeys = ["truncation", "max", "comparison", "equality", "multiplication", "square"]
@@ -136,6 +140,28 @@ public struct ProtocolProfile: Sendable {
             throw FileError(file: file, line: top["parameters"]!.line, key: "parameters", message: error.description)
         }
 
+        var linear = LinearLayerModel.beaver
+        if let node = top["linear"] {
+            let m = try node.mapping(allowed: linearKeys, required: ["algorithm", "source"])
+            citations[node.path] = try m["source"]!.string()
+            func need(_ key: String) throws(FileError) -> YAMLNode {
+                guard let v = m[key] else { throw node.error("algorithm '\(try m["algorithm"]!.string())' needs '\(key)'") }
+                return v
+            }
+            switch try m["algorithm"]!.choice(["beaver", "homomorphic", "analytic"]) {
+            case "homomorphic":
+                let slots = try need("slots").count()
+                guard slots > 0 else { throw m["slots"]!.error("slots must be positive") }
+                linear = .homomorphic(slots: slots, queryBytes: try need("query_bytes").count(),
+                                      responseBytes: try need("response_bytes").count(), rounds: try need("rounds").count())
+            case "analytic":
+                linear = .analytic(bitsPerOutput: try need("bits_per_output").nonNegative(), rounds: try need("rounds").count(),
+                                   offlineBytesPerOutput: try m["offline_bytes_per_output"]?.nonNegative() ?? 0,
+                                   offlineBytesPerOperandElement: try m["offline_bytes_per_operand_element"]?.nonNegative() ?? 0)
+            default: linear = .beaver
+            }
+        }
+
         var nonlinearities = [String: ApproximationOptions]()
         if let section = top["nonlinearities"] {
             let functions = ApproximationCatalog.methods.map(\.function)
@@ -182,7 +208,7 @@ public struct ProtocolProfile: Sendable {
             }
         }
         return ProtocolProfile(name: name, description: try top["description"]?.string() ?? "", file: file,
-                               settings: settings, maxMethod: maxMethod, nonlinearities: nonlinearities, citations: citations)
+                               settings: settings, maxMethod: maxMethod, linear: linear, nonlinearities: nonlinearities, citations: citations)
     }
 
     static func interval(_ node: YAMLNode) throws(FileError) -> Interval {

@@ -55,7 +55,11 @@ public final class Channel: @unchecked Sendable {
     /// Records a primitive whose cost comes from a cited formula rather than an opening
     /// (an analytic protocol): its value is computed by the caller in the clear.
     public func charge(_ kind: String, elements: Int, bytesPerParty: Int, rounds: Int, offlineBytes: Int = 0) {
-        ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: [bytesPerParty, bytesPerParty], rounds: rounds,
-                                offlineBytes: offlineBytes))
+        charge(kind, elements: elements, bytesSent: [bytesPerParty, bytesPerParty], rounds: rounds, offlineBytes: offlineBytes)
+    }
+
+    /// An analytic charge with different byte counts per party (client first).
+    public func charge(_ kind: String, elements: Int, bytesSent: [Int], rounds: Int, offlineBytes: Int = 0) {
+        ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: bytesSent, rounds: rounds, offlineBytes: offlineBytes))
     }
 }

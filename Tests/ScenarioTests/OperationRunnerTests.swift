@@ -110,3 +110,29 @@ struct BumbleBeeProfileTests {
         #expect(relu.totals.rounds == 11)   // comparison 10 + product 1
     }
 }
+
+@Suite("Linear layers under each profile")
+struct LinearLayerTests {
+    /// BERT's 128×768·768×768 product.
+    @Test func matmulCosts() throws {
+        // CrypTen: one matrix triple, 16·(m·k + k·n) bytes on the wire, 1 round.
+        let c = try OperationRunner.run(op: "matmul", shape: [128, 768, 768], profile: ProtocolProfile.load("crypten"), network: .lan)
+        #expect(c.totals.bytes == 16 * (128 * 768 + 768 * 768) && c.totals.rounds == 1)
+        // BumbleBee: 12 query ciphertexts (166,912 B) from the client, 12 responses (233,472 B)
+        // from the server, then a known-sign truncation of 18 bits per output (9.5 bits per party).
+        let b = try OperationRunner.run(op: "matmul", shape: [128, 768, 768], profile: ProtocolProfile.load("bumblebee"), network: .lan)
+        let truncation = Int((9.5 * Double(128 * 768) / 8).rounded(.up))
+        #expect(b.totals.bytesSent == [12 * 166_912 + truncation, 12 * 233_472 + truncation])
+        #expect(b.totals.rounds == 2)
+        #expect(b.maxAbsoluteError < 1e-3)
+        // SIGMA: 140 bits per output per party, 5 rounds, keys 8(MK + KN + MN) + 676.75·MN.
+        let s = try OperationRunner.run(op: "matmul", shape: [128, 768, 768], profile: ProtocolProfile.load("sigma"), network: .lan)
+        #expect(s.totals.bytesSent == [128 * 768 * 140 / 8, 128 * 768 * 140 / 8] && s.totals.rounds == 5)
+        let key = 8.0 * Double(128 * 768 + 768 * 768) + 684.75 * Double(128 * 768)
+        #expect(abs(Double(s.totals.offlineBytes) - key) < 1)
+    }
+
+    @Test func matmulNeedsThreeOrFourExtents() throws {
+        #expect(throws: (any Error).self) { try OperationRunner.run(op: "matmul", shape: [128, 768], profile: ProtocolProfile.load("crypten"), network: .lan) }
+    }
+}
