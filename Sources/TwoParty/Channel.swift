@@ -32,20 +32,21 @@ public final class Channel: @unchecked Sendable {
     ///   - parts: (party 0 shares, party 1 shares) per opened array.
     ///   - bitsOnly: the opened values are single bits (charged `wireBytesPerBit`).
     ///   - multiplications: Beaver multiplications this opening consumes (for reports).
-    public func open(_ kind: String, _ parts: [([UInt64], [UInt64])], bitsOnly: Bool = false, multiplications: Int = 0,
-                     combine: (UInt64, UInt64) -> UInt64) -> [[UInt64]] {
+    public func open<Element>(_ kind: String, _ parts: [([Element], [Element])], bitsOnly: Bool = false, multiplications: Int = 0,
+                              combine: (Element, Element) -> Element) -> [[Element]] {
         var elements = 0
-        var opened = [[UInt64]]()
+        var opened = [[Element]]()
         opened.reserveCapacity(parts.count)
         for (a, b) in parts {
             elements += a.count
-            var out = [UInt64](repeating: 0, count: a.count)
-            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { po in
-                for i in 0..<pa.count { po[i] = combine(pa[i], pb[i]) }
-            } } }
+            var out = [Element]()
+            out.reserveCapacity(a.count)
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+                for i in 0..<pa.count { out.append(combine(pa[i], pb[i])) }
+            } }
             opened.append(out)
         }
-        transcript?.append(contentsOf: opened)
+        if let words = opened as? [[UInt64]] { transcript?.append(contentsOf: words) }
         let perParty = elements * (bitsOnly ? wireBytesPerBit : wireBytesPerElement)
         ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: [perParty, perParty], rounds: 1,
                                 multiplications: multiplications))
