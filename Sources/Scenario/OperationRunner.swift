@@ -1,4 +1,5 @@
 import Approximation
+import Arithmetic
 import Backend
 import CostModel
 import Tensors
@@ -37,22 +38,48 @@ public enum OperationRunner {
         guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
             throw ApproximationError.invalidParameter("shape \(shape) must have positive extents")
         }
-        if op == "matmul" { return try matmul(shape: shape, profile: profile, network: network, inputRange: inputRange, seed: seed) }
+        if op == "matmul" {
+            guard profile.fieldModulus == nil else {
+                throw TwoPartyError.unsupported("matmul over a prime field (the matrix-triple path runs on Z/2^k)")
+            }
+            return try matmul(shape: shape, profile: profile, network: network, inputRange: inputRange, seed: seed)
+        }
         guard shape.reduce(1, *) <= 50_000_000 else {
             throw ApproximationError.invalidParameter("shape \(shape) has more than 50 million elements")
         }
         let approximation = try profile.approximation(for: op, length: shape.last ?? 1)
         let range = inputRange ?? defaultInputs(for: op, approximation)
-        var settings = profile.settings
-        settings.seed = seed
-        let engine = try TwoPartyEngine(settings: settings)
-        let backend = TwoPartyBackend(engine: engine, profileName: profile.name)
-
         var g = UniformInputs(seed: seed)
         let x = try Tensor(shape: shape, element: { _ in g.next(in: range) })
+        var settings = profile.settings
+        settings.seed = seed
+        if let q = profile.fieldModulus {
+            // Shares over a prime field: native words below 2^62, GMP above.
+            let comparison = settings.comparisonCost ?? AnalyticCost(), equality = settings.equalityCost ?? AnalyticCost()
+            if let word = q.exactUInt64, word < (1 << 62) {
+                let backend = try FieldTwoPartyBackend(ring: WordModulusRing(modulus: word), fractionalBits: settings.fractionalBits,
+                                                       comparisonCost: comparison, equalityCost: equality,
+                                                       truncationCost: settings.truncationCost, seed: seed)
+                return measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network)
+            }
+            let backend = try FieldTwoPartyBackend(ring: BigModulusRing(modulus: q), fractionalBits: settings.fractionalBits,
+                                                   comparisonCost: comparison, equalityCost: equality,
+                                                   truncationCost: settings.truncationCost, seed: seed)
+            return measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network)
+        }
+        let engine = try TwoPartyEngine(settings: settings)
+        let backend = TwoPartyBackend(engine: engine, profileName: profile.name)
+        return measure(op, approximation, x, range, on: backend, ledger: engine.ledger, profile: profile, network: network)
+    }
+
+    /// Shares `x`, runs the approximation under a scope named after the op, and reports
+    /// costs from `ledger` and the error against the exact function.
+    static func measure<B: ArithmeticBackend>(_ op: String, _ approximation: any NonlinearApproximation, _ x: Tensor<Double>,
+                                              _ range: Interval, on backend: B, ledger: CostLedger, profile: ProtocolProfile,
+                                              network: NetworkModel) -> OperationReport {
         let shared = backend.input(x)
-        engine.ledger.reset()
-        let y = engine.ledger.scope(op) { approximation.evaluate(shared, on: backend) }
+        ledger.reset()
+        let y = ledger.scope(op) { approximation.evaluate(shared, on: backend) }
         let result = backend.reveal(y)
         let exact = approximation.reference(x)
         var maxError = 0.0, sumError = 0.0
@@ -62,12 +89,12 @@ public enum OperationRunner {
             maxError = max(maxError, err)
             sumError += err
         }
-        let totals = engine.ledger.totals()
+        let totals = ledger.totals()
         return OperationReport(
-            op: op, shape: shape, protocolName: profile.name, network: network, method: approximation.method, inputRange: range,
+            op: op, shape: x.shape, protocolName: profile.name, network: network, method: approximation.method, inputRange: range,
             totals: totals, latency: network.latency(of: totals), maxAbsoluteError: maxError,
             meanAbsoluteError: sumError / Double(max(result.count, 1)), outOfRange: approximation.outOfRangeCount(x),
-            breakdown: engine.ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) })
+            breakdown: ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) })
     }
 
     /// X [T×d] (private, the client's) times W [d×d'] (the server's weights, uniform in

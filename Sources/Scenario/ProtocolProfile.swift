@@ -1,5 +1,6 @@
 import Backend
 import Approximation
+import Arithmetic
 import Foundation
 import TwoParty
 
@@ -15,6 +16,8 @@ public struct ProtocolProfile: Sendable {
     public var settings: TwoPartySettings
     /// How row maxima (softmax) are computed.
     public var maxMethod: MaxMethod
+    /// For shares over a prime field Z/q instead of Z/2^k: q.
+    public var fieldModulus: BigInteger?
     /// How private × weight products are done and charged.
     public var linear: LinearLayerModel = .beaver
     /// Approximation options per catalog function name.
@@ -62,7 +65,7 @@ public struct ProtocolProfile: Sendable {
     static let linearKeys = ["algorithm", "slots", "query_bytes", "response_bytes", "rounds", "bits_per_output",
                              "offline_bytes_per_output", "offline_bytes_per_operand_element", "source"]
     static let parameterKeys = ["ring_bits", "fractional_bits", "wire_bytes_per_element", "wire_bytes_per_bit",
-                                "offline_bytes_per_element"]
+                                "offline_bytes_per_element", "field_modulus"]
     static let primitiveKeys = ["truncation", "max", "comparison", "equality", "multiplication", "square"]
     static let analyticKeys = ["algorithm", "bits_per_element", "bits_per_truncated_bit", "rounds", "offline_bytes_per_element", "source"]
     static let nonlinearityKeys = ["method", "degree", "iterations", "range", "reciprocal", "reciprocal_iterations",
@@ -84,13 +87,24 @@ public struct ProtocolProfile: Sendable {
         var settings = TwoPartySettings()
 
         // Every parameter is {value, source}.
-        let parameters = try top["parameters"]!.mapping(allowed: parameterKeys, required: ["ring_bits", "fractional_bits"])
+        let parameters = try top["parameters"]!.mapping(allowed: parameterKeys, required: ["fractional_bits"])
+        var fieldModulus: BigInteger?
+        if let node = parameters["field_modulus"] {
+            let v = try cited(node)
+            let text = try v.string()
+            guard let q = try? BigInteger(parsing: text), q >= 3, q.isOdd else {
+                throw v.error("field_modulus must be an odd integer ≥ 3 in decimal, got '\(text)'")
+            }
+            fieldModulus = q
+        } else if parameters["ring_bits"] == nil {
+            throw top["parameters"]!.error("missing required key 'ring_bits' (or 'field_modulus' for shares over Z/q)")
+        }
         func cited(_ node: YAMLNode) throws(FileError) -> YAMLNode {
             let m = try node.mapping(allowed: ["value", "source"], required: ["value", "source"])
             citations[node.path] = try m["source"]!.string()
             return m["value"]!
         }
-        for (key, node) in parameters {
+        for (key, node) in parameters where key != "field_modulus" {
             let v = try cited(node).count()
             switch key {
             case "ring_bits": settings.ringBits = v
@@ -135,6 +149,12 @@ public struct ProtocolProfile: Sendable {
             case "multiplication": settings.multiplicationCost = cost
             default: settings.squareCost = cost
             }
+        }
+        if let q = fieldModulus {
+            guard settings.comparisonCost != nil, settings.equalityCost != nil else {
+                throw top["primitives"]!.error("shares over Z/q need analytic 'comparison' and 'equality' primitives (no bit-decomposition circuit is executed in a field)")
+            }
+            settings.ringBits = min(64, max(2, (q - 1).bitWidth))
         }
         do { try settings.validate() } catch {
             throw FileError(file: file, line: top["parameters"]!.line, key: "parameters", message: error.description)
@@ -208,7 +228,8 @@ public struct ProtocolProfile: Sendable {
             }
         }
         return ProtocolProfile(name: name, description: try top["description"]?.string() ?? "", file: file,
-                               settings: settings, maxMethod: maxMethod, linear: linear, nonlinearities: nonlinearities, citations: citations)
+                               settings: settings, maxMethod: maxMethod, fieldModulus: fieldModulus, linear: linear,
+                               nonlinearities: nonlinearities, citations: citations)
     }
 
     static func interval(_ node: YAMLNode) throws(FileError) -> Interval {

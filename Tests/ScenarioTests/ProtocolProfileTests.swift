@@ -1,5 +1,6 @@
 import Testing
 import Approximation
+import Arithmetic
 @testable import Scenario
 @testable import TwoParty
 
@@ -120,5 +121,41 @@ struct AnalyticPrimitiveTests {
         do { _ = try ProtocolProfile.parse(negative, file: "n.yaml"); Issue.record("accepted a negative cost") } catch {
             #expect(error.key == "primitives.comparison.bits_per_element" && error.line == 10)
         }
+    }
+}
+
+@Suite("Profiles over a prime field")
+struct FieldProfileTests {
+    static let text = """
+    name: field-demo
+    kind: two-party
+    source: "test"
+    parameters:
+      field_modulus: {value: "170141183460469231731687303715884105727", source: "2^127 - 1"}
+      fractional_bits: {value: 20, source: "s"}
+    primitives:
+      truncation: {algorithm: local, source: "s"}
+      max: {algorithm: tree, source: "s"}
+      comparison: {algorithm: analytic, bits_per_element: 500, rounds: 7, source: "s"}
+      equality: {algorithm: analytic, bits_per_element: 300, rounds: 7, source: "s"}
+    """
+
+    @Test func opsRunOnGMPShares() throws {
+        let p = try ProtocolProfile.parse(Self.text, file: "field.yaml")
+        #expect(p.fieldModulus == BigInteger.powerOfTwo(127) - 1)
+        let mul = try OperationRunner.run(op: "exp", shape: [32], profile: p, network: .lan, inputRange: Interval(-4, 1))
+        // 8 squares, each opening one 16-byte element per operand side (x − a twice).
+        #expect(mul.totals.bytes == 8 * 2 * 2 * 32 * 16)
+        #expect(mul.maxAbsoluteError < 0.06)
+        let relu = try OperationRunner.run(op: "relu", shape: [10], profile: p, network: .lan)
+        #expect(relu.totals.rounds == 8)
+        #expect(relu.maxAbsoluteError < 1e-5)
+    }
+
+    @Test func fieldNeedsAnalyticComparisons() {
+        let missing = Self.text.replacingOccurrences(of: "  equality: {algorithm: analytic, bits_per_element: 300, rounds: 7, source: \"s\"}", with: "")
+        #expect(throws: FileError.self) { try ProtocolProfile.parse(missing, file: "f.yaml") }
+        let even = Self.text.replacingOccurrences(of: "170141183460469231731687303715884105727", with: "1024")
+        #expect(throws: FileError.self) { try ProtocolProfile.parse(even, file: "f.yaml") }
     }
 }
