@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "Plotting", swiftSettings: strictSettings),
         .target(name: "CostModel", swiftSettings: strictSettings),
         .target(name: "TwoParty", dependencies: ["Arithmetic", "Randomness", "Tensors", "Backend", "CostModel"], swiftSettings: strictSettings),
+        .target(name: "Homomorphic", dependencies: ["Arithmetic", "Backend", "CostModel", "Randomness", "Tensors"], swiftSettings: strictSettings),
         .target(
             name: "Scenario",
             dependencies: ["TwoParty", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic", .product(name: "Yams", package: "Yams")],
@@ -68,6 +69,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TwoParty", "Approximation", "CostModel"], swiftSettings: strictSettings),
+        .testTarget(name: "HomomorphicTests", dependencies: ["Homomorphic", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic"], swiftSettings: strictSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Approximation"], swiftSettings: strictSettings),
         .testTarget(
             name: "ApproximationTests",

@@ -19,6 +19,18 @@ extension ArithmeticBackend {
         return add(y, multiply(c, subtract(x, y)))
     }
 
+    /// [x < 0] ≈ (1 − t_k)/2 by a composite odd polynomial: t_0 = x/bound, then k times
+    /// t ← (3t − t³)/2 = (−0.5t)·t² + 1.5t, which drives every t ∈ [−1, 1] \ {0} towards ±1
+    /// (the f₁ family of Cheon, Kim, Kim & Lee, ASIACRYPT 2020). Two levels per iteration;
+    /// inputs within about bound·2^(−k/2) of zero stay in the transition region.
+    public func compositeIsNegative(_ x: Value, iterations: Int, bound: Double) -> Value {
+        var t = multiplyConstant(x, 1 / bound)
+        for _ in 0..<iterations {
+            t = add(multiply(multiplyConstant(t, -0.5), square(t)), multiplyConstant(t, 1.5))
+        }
+        return addConstant(multiplyConstant(t, -0.5), 0.5)
+    }
+
     /// One halving step: the larger of the two halves of each row (odd element carried).
     func halvingStep(_ x: Value, selectMultiplications: Int) -> Value {
         let m = shape(of: x).last ?? 1, half = m / 2

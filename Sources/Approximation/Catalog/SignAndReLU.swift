@@ -20,14 +20,7 @@ extension SignMethod {
         case .comparison:
             return b.isNegative(x)
         case let .composite(iterations, bound):
-            var t = b.multiplyConstant(x, 1 / bound)
-            for _ in 0..<iterations {
-                // (3t − t³)/2 = (−0.5t)·t² + 1.5t: two levels per iteration (t² and −0.5t in
-                // parallel, then their product).
-                t = b.add(b.multiply(b.multiplyConstant(t, -0.5), b.square(t)), b.multiplyConstant(t, 1.5))
-            }
-            // (1 − sign)/2
-            return b.addConstant(b.multiplyConstant(t, -0.5), 0.5)
+            return b.compositeIsNegative(x, iterations: iterations, bound: bound)
         }
     }
 

@@ -1,0 +1,308 @@
+import Arithmetic
+import Backend
+import CostModel
+import Randomness
+import Tensors
+
+/// A tensor of CKKS slot values as the scheme holds them: integers m·Δ_ℓ at level ℓ
+/// (levels consumed), packed row-wise into ⌈count / (N/2)⌉ ciphertexts.
+public struct CKKSTensor: Sendable {
+    public var shape: [Int]
+    /// Centered integer representatives of m·Δ_ℓ, one per slot.
+    public var values: [BigInteger]
+    /// Levels consumed so far (0 = fresh).
+    public var level: Int
+}
+
+/// A CKKS-level simulator: values are the integers the scheme would hold, so rounding at
+/// encoding and at every rescale appears exactly; levels, scales (FLEXIBLEAUTO-style:
+/// Δ_{ℓ+1} = Δ_ℓ²/q_{L−ℓ}, so same-level ciphertexts share a scale), rotations and
+/// bootstraps are tracked and charged to the ledger with latencies from a table.
+/// Key-switching and encryption noise are not modelled (the simulator is noiseless apart
+/// from rounding and the bootstrap's output precision).
+public final class CKKSBackend: ArithmeticBackend {
+    public typealias Value = CKKSTensor
+
+    public let parameters: CKKSParameters
+    public let ledger: CostLedger
+    public let latency: HELatencyTable?
+    /// Bound for comparisons by composite polynomials: inputs to `isNegative` lie in ±bound.
+    public var comparisonBound: Double
+    public var comparisonIterations: Int
+    /// The first problem met (out of levels, overflow); the caller reports it.
+    public private(set) var failure: CKKSError?
+
+    /// q_0 … q_L.
+    let primes: [BigInteger]
+    /// Δ_ℓ for ℓ = 0 … L.
+    let scales: [Double]
+    /// Q_ℓ / 2 for ℓ = 0 … L.
+    let halfModuli: [BigInteger]
+    var noise: ChaChaRandom
+
+    /// - Throws: `CKKSError.invalidParameters`.
+    public init(parameters: CKKSParameters, latency: HELatencyTable? = nil, comparisonBound: Double = 16,
+                comparisonIterations: Int = 10, seed: UInt64 = 1, ledger: CostLedger = CostLedger()) throws(CKKSError) {
+        try parameters.validate()
+        self.parameters = parameters
+        self.latency = latency
+        self.comparisonBound = comparisonBound
+        self.comparisonIterations = comparisonIterations
+        self.ledger = ledger
+        primes = parameters.primes()
+        let L = parameters.multiplicativeDepth
+        var s = [Double(sign: .plus, exponent: parameters.scalingBits, significand: 1)]
+        for l in 0..<L { s.append(s[l] * s[l] / primes[L - l].doubleValue) }
+        scales = s
+        var q = primes.reduce(BigInteger(1)) { $0 * $1 }
+        var halves = [BigInteger]()
+        for l in 0...L {
+            halves.append(q >> 1)
+            if l < L { q = q / primes[L - l] }
+        }
+        halfModuli = halves
+        noise = ChaChaRandom(seed: seed, stream: 0xB007)
+    }
+
+    public var name: String { "ckks N=\(parameters.ringDimension) L=\(parameters.multiplicativeDepth) Δ=2^\(parameters.scalingBits)" }
+    var depth: Int { parameters.multiplicativeDepth }
+
+    /// Δ at level ℓ.
+    public func scale(atLevel l: Int) -> Double { scales[min(l, depth)] }
+
+    func ciphertexts(_ x: Value) -> Int { max(1, (x.values.count + parameters.slots - 1) / parameters.slots) }
+
+    func record(_ kind: HELatencyTable.Operation, _ x: Value, count: Int = 1, depthUsed: Int = 0, rotations: Int = 0,
+                bootstraps: Int = 0, rescales: Int = 0) {
+        let cts = ciphertexts(x) * count
+        let limbs = depth - x.level + 1
+        let seconds = (latency?.seconds(kind, ringDimension: parameters.ringDimension, limbs: limbs) ?? 0) * Double(cts)
+        ledger.record(CostEvent(kind: kind.rawValue, elements: cts, depth: depthUsed, rotations: rotations * cts,
+                                bootstraps: bootstraps * cts, rescales: rescales * cts, computeSeconds: seconds))
+    }
+
+    // MARK: Encoding
+
+    func encode(_ x: Double, scale: Double) -> BigInteger { BigInteger(truncating: (x * scale).rounded()) ?? BigInteger() }
+
+    public func shape(of value: Value) -> [Int] { value.shape }
+
+    public func input(_ x: Tensor<Double>) -> Value {
+        Value(shape: x.shape, values: x.scalars.map { encode($0, scale: scales[0]) }, level: 0)
+    }
+
+    public func reveal(_ value: Value) -> Tensor<Double> {
+        let s = scale(atLevel: value.level)
+        return Tensor(uncheckedShape: value.shape, scalars: value.values.map { $0.doubleValue / s })
+    }
+
+    public func constant(_ c: Double, shape: [Int]) -> Value {
+        Value(shape: shape, values: Array(repeating: encode(c, scale: scales[0]), count: shape.reduce(1, *)), level: 0)
+    }
+
+    // MARK: Levels, rescale, bootstrap
+
+    /// round(v / q) for the prime dropped at level ℓ.
+    func rescaled(_ values: [BigInteger], atLevel l: Int) -> [BigInteger] {
+        let q = primes[depth - l], half = q >> 1
+        return values.map { v in
+            var t = v + half
+            t = t.floorDivided(by: q)?.quotient ?? t
+            return t
+        }
+    }
+
+    func checkOverflow(_ values: [BigInteger], level l: Int) {
+        let bound = halfModuli[min(l, depth)]
+        if failure == nil, values.contains(where: { $0.magnitude >= bound }) {
+            failure = .overflow(scope: ledger.currentScope.joined(separator: "/"))
+        }
+    }
+
+    /// Makes room for one more level: bootstraps under the automatic policy, else records
+    /// the failure (and bootstraps anyway so the run can finish and report it).
+    func ensureLevel(_ x: inout Value) {
+        guard x.level + 1 > depth else { return }
+        if parameters.policy == .fail || parameters.bootstrapDepth == nil, failure == nil {
+            failure = .outOfLevels(scope: ledger.currentScope.joined(separator: "/"), level: x.level, depth: depth)
+        }
+        x = bootstrap(x)
+    }
+
+    /// Refreshes a ciphertext: it comes back with `bootstrapDepth` levels consumed and a
+    /// relative error of 2^−precision of the largest magnitude.
+    public func bootstrap(_ x: Value) -> Value {
+        let after = min(parameters.bootstrapDepth ?? depth - 1, depth - 1)
+        let values = reveal(x).scalars
+        let magnitude = values.map { abs($0) }.max() ?? 0
+        let eps = magnitude * Double(sign: .plus, exponent: -Int(parameters.bootstrapPrecisionBits), significand: 1)
+        let s = scale(atLevel: after)
+        record(.bootstrap, x, bootstraps: 1)
+        let refreshed = values.map { v -> BigInteger in
+            let u = Double(noise.next() >> 11) / Double(1 << 53) * 2 - 1
+            return encode(v + u * eps, scale: s)
+        }
+        return Value(shape: x.shape, values: refreshed, level: after)
+    }
+
+    /// Brings `x` to level `l` > x.level with scale Δ_l: drop to l − 1, multiply by the
+    /// constant that makes the next rescale land on Δ_l (OpenFHE's level adjustment).
+    func raised(_ x: Value, to l: Int) -> Value {
+        guard l > x.level else { return x }
+        let factor = scale(atLevel: l) * primes[depth - (l - 1)].doubleValue / scale(atLevel: x.level)
+        let k = BigInteger(truncating: factor.rounded()) ?? BigInteger(1)
+        record(.plaintextMultiply, x)
+        record(.rescale, x, rescales: 1)
+        return Value(shape: x.shape, values: rescaled(x.values.map { $0 * k }, atLevel: l - 1), level: l)
+    }
+
+    func aligned(_ a: Value, _ b: Value) -> (Value, Value) {
+        let l = max(a.level, b.level)
+        return (raised(a, to: l), raised(b, to: l))
+    }
+
+    func zipped(_ a: Value, _ b: Value, _ op: (BigInteger, BigInteger) -> BigInteger) -> (shape: [Int], values: [BigInteger]) {
+        let t = Tensor(uncheckedShape: a.shape, scalars: a.values).broadcasting(Tensor(uncheckedShape: b.shape, scalars: b.values), op)
+        return (t.shape, t.scalars)
+    }
+
+    // MARK: Arithmetic
+
+    public func add(_ a: Value, _ b: Value) -> Value {
+        let (x, y) = aligned(a, b)
+        let z = zipped(x, y, +)
+        let r = Value(shape: z.shape, values: z.values, level: x.level)
+        record(.add, r)
+        return r
+    }
+
+    public func subtract(_ a: Value, _ b: Value) -> Value {
+        let (x, y) = aligned(a, b)
+        let z = zipped(x, y, -)
+        let r = Value(shape: z.shape, values: z.values, level: x.level)
+        record(.add, r)
+        return r
+    }
+
+    public func negate(_ a: Value) -> Value { Value(shape: a.shape, values: a.values.map { -$0 }, level: a.level) }
+
+    public func addConstant(_ a: Value, _ c: Double) -> Value {
+        let e = encode(c, scale: scale(atLevel: a.level))
+        return Value(shape: a.shape, values: a.values.map { $0 + e }, level: a.level)
+    }
+
+    public func multiplyInteger(_ a: Value, _ k: Int) -> Value {
+        let e = BigInteger(k)
+        return Value(shape: a.shape, values: a.values.map { $0 * e }, level: a.level)
+    }
+
+    /// a · c: c encoded so that the rescale lands on Δ_{ℓ+1}; one level.
+    public func multiplyConstant(_ a: Value, _ c: Double) -> Value {
+        if c == c.rounded(), abs(c) < 1e15 { return multiplyInteger(a, Int(c)) }
+        var x = a
+        ensureLevel(&x)
+        let l = x.level
+        let e = encode(c, scale: scale(atLevel: l + 1) * primes[depth - l].doubleValue / scale(atLevel: l))
+        let product = x.values.map { $0 * e }
+        checkOverflow(product, level: l)
+        record(.plaintextMultiply, x, depthUsed: 1)
+        record(.rescale, x, rescales: 1)
+        return Value(shape: x.shape, values: rescaled(product, atLevel: l), level: l + 1)
+    }
+
+    public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
+        if m.scalars.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }) {
+            let z = Tensor(uncheckedShape: a.shape, scalars: a.values).broadcasting(m) { $0 * BigInteger(Int($1)) }
+            return Value(shape: z.shape, values: z.scalars, level: a.level)
+        }
+        var x = a
+        ensureLevel(&x)
+        let l = x.level, factor = scale(atLevel: l + 1) * primes[depth - l].doubleValue / scale(atLevel: l)
+        let z = Tensor(uncheckedShape: x.shape, scalars: x.values).broadcasting(m) { $0 * self.encode($1, scale: factor) }
+        checkOverflow(z.scalars, level: l)
+        let r = Value(shape: z.shape, values: rescaled(z.scalars, atLevel: l), level: l + 1)
+        record(.plaintextMultiply, r, depthUsed: 1)
+        record(.rescale, r, rescales: 1)
+        return r
+    }
+
+    /// a ⊙ b with relinearisation and rescale; one level.
+    public func multiply(_ a: Value, _ b: Value) -> Value {
+        var (x, y) = aligned(a, b)
+        if x.level + 1 > depth {
+            ensureLevel(&x)
+            ensureLevel(&y)
+            (x, y) = aligned(x, y)
+        }
+        let l = x.level
+        let z = zipped(x, y, *)
+        checkOverflow(z.values, level: l)
+        let r = Value(shape: z.shape, values: rescaled(z.values, atLevel: l), level: l + 1)
+        record(.ciphertextMultiply, x, depthUsed: 1)
+        record(.rescale, x, rescales: 1)
+        return r
+    }
+
+    public func square(_ a: Value) -> Value { multiply(a, a) }
+
+    /// Row sums under row-wise packing: ⌈log2 n⌉ rotations and additions per ciphertext.
+    public func sum(_ a: Value, alongAxis axis: Int) -> Value {
+        let n = a.shape.last ?? 1
+        let steps = n > 1 ? Int.bitWidth - (n - 1).leadingZeroBitCount : 0
+        if steps > 0 {
+            record(.rotation, a, count: steps, rotations: 1)
+            record(.add, a, count: steps)
+        }
+        let t = Tensor(uncheckedShape: a.shape, scalars: a.values).reducing(alongAxis: axis, initial: BigInteger()) { $0 + $1 }
+        return Value(shape: t.shape, values: t.scalars, level: a.level)
+    }
+
+    // MARK: Comparisons (composite polynomials), randomness, analytic steps
+
+    public func isNegative(_ a: Value) -> Value { compositeIsNegative(a, iterations: comparisonIterations, bound: comparisonBound) }
+
+    /// 1 − sign(x)², sign by the composite polynomial.
+    public func isZero(_ a: Value) -> Value {
+        let sign = addConstant(multiplyInteger(isNegative(a), -2), 1)
+        return addConstant(negate(square(sign)), 1)
+    }
+
+    public func maximum(_ a: Value, alongAxis axis: Int) -> Value { treeMaximum(a) }
+    public func scope<T>(_ name: String, _ body: () -> T) -> T { ledger.scope(name, body) }
+
+    public func uniformRandom(shape: [Int]) -> Value {
+        var t = Tensor<Double>(uncheckedShape: shape, repeating: 0)
+        t.mapInPlace { _ in Double(noise.next() >> 11) / Double(1 << 53) }
+        return input(t)
+    }
+
+    public func analytic(_ a: Value, kind: String, cost: AnalyticCost, _ function: (Tensor<Double>) -> Tensor<Double>) -> Value {
+        let y = function(reveal(a))
+        let s = scale(atLevel: a.level)
+        return Value(shape: y.shape, values: y.scalars.map { encode($0, scale: s) }, level: a.level)
+    }
+
+    // MARK: Layout (slot movement is not charged: a simplification of the packing model)
+
+    func relayout(_ a: Value, _ op: (Tensor<BigInteger>) -> Tensor<BigInteger>) -> Value {
+        let t = op(Tensor(uncheckedShape: a.shape, scalars: a.values))
+        return Value(shape: t.shape, values: t.scalars, level: a.level)
+    }
+
+    public func columns(_ a: Value, from start: Int, count width: Int) -> Value { relayout(a) { $0.columns(from: start, count: width) } }
+    public func concatenatingColumns(_ a: Value, _ b: Value) -> Value {
+        let (x, y) = aligned(a, b)
+        let t = Tensor(uncheckedShape: x.shape, scalars: x.values).concatenatingColumns(Tensor(uncheckedShape: y.shape, scalars: y.values))
+        return Value(shape: t.shape, values: t.scalars, level: x.level)
+    }
+    public func rolled(_ a: Value, by shift: Int) -> Value { relayout(a) { $0.rolled(by: shift) } }
+    public func cumulativeSum(_ a: Value) -> Value { relayout(a) { $0.scanningRows(+) } }
+    public func stacked(_ values: [Value]) -> Value {
+        let l = values.map(\.level).max() ?? 0
+        let parts = values.map { raised($0, to: l) }
+        return Value(shape: [parts.count] + (parts.first?.shape ?? []), values: parts.flatMap(\.values), level: l)
+    }
+    public func unstacked(_ a: Value, count: Int) -> [Value] {
+        Tensor(uncheckedShape: a.shape, scalars: a.values).unstacked(count).map { Value(shape: $0.shape, values: $0.scalars, level: a.level) }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import Approximation
+import Arithmetic
+import Backend
+import CostModel
+import Tensors
+@testable import Homomorphic
+
+func params(depth: Int = 10, bits: Int = 40, n: Int = 32768, bootstrap: Int? = nil, policy: BootstrapPolicy = .fail) -> CKKSParameters {
+    CKKSParameters(ringDimension: n, scalingBits: bits, firstPrimeBits: 60, multiplicativeDepth: depth, specialPrimes: 1,
+                   specialPrimeBits: 60, security: .bits128, bootstrapDepth: bootstrap, policy: policy)
+}
+
+@Suite("CKKS simulator")
+struct CKKSBackendTests {
+    @Test func securityAndParameterChecks() throws {
+        // N = 8192 allows log QP ≤ 218: 60 + 10·40 + 60 = 520 is refused with the bound named.
+        do {
+            _ = try CKKSBackend(parameters: params(n: 8192))
+            Issue.record("insecure parameters accepted")
+        } catch {
+            #expect(error.description.contains("exceeds 218"))
+        }
+        var toy = params(n: 8192)
+        toy.security = .none
+        #expect(throws: Never.self) { try toy.validate() }
+        #expect(throws: CKKSError.self) { try CKKSParameters(ringDimension: 3000).validate() }
+        #expect(throws: CKKSError.self) { try CKKSParameters(scalingBits: 50, firstPrimeBits: 40).validate() }
+        #expect(throws: CKKSError.self) { try CKKSParameters(multiplicativeDepth: 4, bootstrapDepth: 4).validate() }
+    }
+
+    @Test func primesAreNTTFriendly() throws {
+        let p = params(depth: 6)
+        let chain = p.primes()
+        #expect(chain.count == 7)
+        for q in chain {
+            #expect(q.isProbablePrime())
+            #expect((q - 1).modulo(BigInteger(2 * p.ringDimension)) == 0)
+        }
+        #expect(chain[0].bitWidth == 60 && chain[1].bitWidth == 40)
+    }
+
+    /// Products rescale to Δ_{ℓ+1} = Δ_ℓ²/q, constants land on the same scale, and values
+    /// stay exact to the rounding of encoding and rescaling (≈ 2^−40 relative).
+    @Test func scaleBookkeepingIsExact() throws {
+        let b = try CKKSBackend(parameters: params())
+        let x = Tensor([1.5, -2.25, 0.125, 3]), y = Tensor([0.5, 4, -8, -0.75])
+        let cx = b.input(x), cy = b.input(y)
+        let p = b.multiply(cx, cy)
+        #expect(p.level == 1)
+        #expect(b.scale(atLevel: 1) == b.scale(atLevel: 0) * b.scale(atLevel: 0) / b.primes[10].doubleValue)
+        let c = b.multiplyConstant(cx, 0.3)
+        #expect(c.level == 1)
+        let sum = b.reveal(b.add(p, c)).scalars
+        for i in 0..<4 { #expect(abs(sum[i] - (x.scalars[i] * y.scalars[i] + 0.3 * x.scalars[i])) < 1e-9) }
+        // Adding a fresh ciphertext to a level-2 one raises it first (level adjustment).
+        let deep = b.multiply(p, cy)
+        let mixed = b.add(deep, cx)
+        #expect(mixed.level == 2)
+        let v = b.reveal(mixed).scalars
+        for i in 0..<4 { #expect(abs(v[i] - (x.scalars[i] * y.scalars[i] * y.scalars[i] + x.scalars[i])) < 1e-8) }
+    }
+
+    @Test func runningOutOfLevelsFollowsThePolicy() throws {
+        let strict = try CKKSBackend(parameters: params(depth: 3))
+        var v = strict.input(Tensor([0.9]))
+        for _ in 0..<4 { v = strict.multiply(v, v) }
+        #expect(strict.failure == .outOfLevels(scope: "", level: 3, depth: 3))
+
+        let automatic = try CKKSBackend(parameters: params(depth: 4, bootstrap: 2, policy: .automatic))
+        var w = automatic.input(Tensor([0.9]))
+        for _ in 0..<6 { w = automatic.multiply(w, w) }
+        #expect(automatic.failure == nil)
+        #expect(automatic.ledger.totals().bootstraps == 2)
+        #expect(abs(automatic.reveal(w).scalars[0] - pow(0.9, 64)) < 1e-4)
+    }
+
+    /// The level a Chebyshev evaluation ends at equals the operation counter's depth and
+    /// OpenFHE's table (degrees 5 … 119 on a general interval need depth 4 … 8).
+    @Test func chebyshevDepthOnCiphertexts() throws {
+        for (degree, expected) in [(5, 4), (13, 5), (27, 6), (59, 7), (119, 8)] {
+            let b = try CKKSBackend(parameters: params(depth: 10))
+            let s = PolynomialFitter.chebyshevInterpolant(.sigmoid, degree: degree, on: try Interval(-8, 8))
+            let xs = Tensor(try Interval(-8, 8).uniformGrid(count: 33))
+            let y = PolynomialEvaluator.evaluate(s, at: b.input(xs), on: b, schedule: .chebyshevBSGS)
+            #expect(y.level == expected, "degree \(degree)")
+            // Precision at Δ = 2^40: the rounding of each product and rescale (≈ 2^−40 relative to
+            // the coefficients' size) stays far below 1e-8.
+            let v = b.reveal(y).scalars
+            for (x, value) in zip(xs.scalars, v) { #expect(abs(value - s(x)) < 1e-8, "degree \(degree) at \(x)") }
+        }
+    }
+
+    @Test func rowSumsCostRotations() throws {
+        let b = try CKKSBackend(parameters: params(depth: 4))
+        let x = try Tensor(shape: [2, 128], element: { Double($0 % 7) / 7 })
+        let s = b.reveal(b.sum(b.input(x), alongAxis: -1)).scalars
+        #expect(abs(s[0] - x.scalars[0..<128].reduce(0, +)) < 1e-9)
+        #expect(b.ledger.totals().rotations == 7)   // ⌈log2 128⌉ on one ciphertext
+    }
+}
