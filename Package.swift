@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "Homomorphic", dependencies: ["Arithmetic", "Backend", "CostModel", "Randomness", "Tensors"], swiftSettings: strictSettings),
         .target(
             name: "Scenario",
-            dependencies: ["TwoParty", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TwoParty", "Homomorphic", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(name: "Reports", dependencies: ["Approximation", "Backend", "Plotting", "Scenario", "CostModel"], swiftSettings: strictSettings),

@@ -15,7 +15,8 @@ public struct CostEvent: Sendable, Hashable, Codable {
     public var multiplications: Int
     /// Preprocessing bytes (triples, keys) when the profile charges them.
     public var offlineBytes: Int
-    /// HE: levels consumed, rotations (key switches), bootstraps, rescales.
+    /// HE: the level (levels consumed) the operation's result is at; rotations (key
+    /// switches), bootstraps and rescales, in ciphertexts.
     public var depth: Int
     public var rotations: Int
     public var bootstraps: Int

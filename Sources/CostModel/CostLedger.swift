@@ -98,6 +98,7 @@ public struct CostTotals: Sendable, Hashable, Codable {
     public var offlineBytes = 0
     public var elements = 0
     public var operations = 0
+    /// Deepest level any operation reached (HE: levels consumed).
     public var depth = 0
     public var rotations = 0
     public var bootstraps = 0
@@ -118,7 +119,7 @@ public struct CostTotals: Sendable, Hashable, Codable {
             offlineBytes += e.offlineBytes
             elements += e.elements
             operations += 1
-            depth += e.depth
+            depth = max(depth, e.depth)
             rotations += e.rotations
             bootstraps += e.bootstraps
             rescales += e.rescales

@@ -31,6 +31,8 @@ public final class CKKSBackend: ArithmeticBackend {
     public var comparisonIterations: Int
     /// The first problem met (out of levels, overflow); the caller reports it.
     public private(set) var failure: CKKSError?
+    /// The level of the last result a runner read back (for reports).
+    public var lastOutputLevel = 0
 
     /// q_0 … q_L.
     let primes: [BigInteger]
@@ -49,11 +51,8 @@ public final class CKKSBackend: ArithmeticBackend {
         self.comparisonBound = comparisonBound
         self.comparisonIterations = comparisonIterations
         self.ledger = ledger
-        primes = parameters.primes()
+        (primes, scales) = parameters.chain()
         let L = parameters.multiplicativeDepth
-        var s = [Double(sign: .plus, exponent: parameters.scalingBits, significand: 1)]
-        for l in 0..<L { s.append(s[l] * s[l] / primes[L - l].doubleValue) }
-        scales = s
         var q = primes.reduce(BigInteger(1)) { $0 * $1 }
         var halves = [BigInteger]()
         for l in 0...L {
@@ -72,12 +71,12 @@ public final class CKKSBackend: ArithmeticBackend {
 
     func ciphertexts(_ x: Value) -> Int { max(1, (x.values.count + parameters.slots - 1) / parameters.slots) }
 
-    func record(_ kind: HELatencyTable.Operation, _ x: Value, count: Int = 1, depthUsed: Int = 0, rotations: Int = 0,
+    func record(_ kind: HELatencyTable.Operation, _ x: Value, count: Int = 1, level: Int? = nil, rotations: Int = 0,
                 bootstraps: Int = 0, rescales: Int = 0) {
         let cts = ciphertexts(x) * count
         let limbs = depth - x.level + 1
         let seconds = (latency?.seconds(kind, ringDimension: parameters.ringDimension, limbs: limbs) ?? 0) * Double(cts)
-        ledger.record(CostEvent(kind: kind.rawValue, elements: cts, depth: depthUsed, rotations: rotations * cts,
+        ledger.record(CostEvent(kind: kind.rawValue, elements: cts, depth: level ?? x.level, rotations: rotations * cts,
                                 bootstraps: bootstraps * cts, rescales: rescales * cts, computeSeconds: seconds))
     }
 
@@ -152,7 +151,7 @@ public final class CKKSBackend: ArithmeticBackend {
         let factor = scale(atLevel: l) * primes[depth - (l - 1)].doubleValue / scale(atLevel: x.level)
         let k = BigInteger(truncating: factor.rounded()) ?? BigInteger(1)
         record(.plaintextMultiply, x)
-        record(.rescale, x, rescales: 1)
+        record(.rescale, x, level: l, rescales: 1)
         return Value(shape: x.shape, values: rescaled(x.values.map { $0 * k }, atLevel: l - 1), level: l)
     }
 
@@ -205,8 +204,8 @@ public final class CKKSBackend: ArithmeticBackend {
         let e = encode(c, scale: scale(atLevel: l + 1) * primes[depth - l].doubleValue / scale(atLevel: l))
         let product = x.values.map { $0 * e }
         checkOverflow(product, level: l)
-        record(.plaintextMultiply, x, depthUsed: 1)
-        record(.rescale, x, rescales: 1)
+        record(.plaintextMultiply, x)
+        record(.rescale, x, level: l + 1, rescales: 1)
         return Value(shape: x.shape, values: rescaled(product, atLevel: l), level: l + 1)
     }
 
@@ -221,7 +220,7 @@ public final class CKKSBackend: ArithmeticBackend {
         let z = Tensor(uncheckedShape: x.shape, scalars: x.values).broadcasting(m) { $0 * self.encode($1, scale: factor) }
         checkOverflow(z.scalars, level: l)
         let r = Value(shape: z.shape, values: rescaled(z.scalars, atLevel: l), level: l + 1)
-        record(.plaintextMultiply, r, depthUsed: 1)
+        record(.plaintextMultiply, r)
         record(.rescale, r, rescales: 1)
         return r
     }
@@ -238,8 +237,8 @@ public final class CKKSBackend: ArithmeticBackend {
         let z = zipped(x, y, *)
         checkOverflow(z.values, level: l)
         let r = Value(shape: z.shape, values: rescaled(z.values, atLevel: l), level: l + 1)
-        record(.ciphertextMultiply, x, depthUsed: 1)
-        record(.rescale, x, rescales: 1)
+        record(.ciphertextMultiply, x)
+        record(.rescale, r, rescales: 1)
         return r
     }
 

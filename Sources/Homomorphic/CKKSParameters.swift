@@ -93,20 +93,38 @@ public struct CKKSParameters: Sendable {
         }
     }
 
-    /// The rescaling chain q_0 (first) … q_L, primes ≡ 1 (mod 2N) just below 2^bits (as
-    /// NTT-friendly RNS limbs are chosen).
-    func primes() -> [BigInteger] {
-        var chain = [BigInteger]()
+    /// The modulus chain q_0 (first) … q_L and the scale Δ_ℓ of each level ℓ (levels
+    /// consumed). Rescaling at level ℓ drops q_{L−ℓ} and gives Δ_{ℓ+1} = Δ_ℓ²/q_{L−ℓ}; each
+    /// rescaling prime is chosen ≡ 1 (mod 2N) and nearest to the scale it divides, as
+    /// OpenFHE does for FLEXIBLEAUTO, so the scales stay within a few parts in 2^(bits−log2 2N)
+    /// of 2^bits instead of drifting geometrically.
+    func chain() -> (primes: [BigInteger], scales: [Double]) {
         let step = BigInteger(2 * ringDimension)
-        func next(below bits: Int) -> BigInteger {
-            // Largest candidate ≡ 1 mod 2N below 2^bits not yet used.
-            var p = (BigInteger.powerOfTwo(bits) / step) * step + 1
-            while p >= BigInteger.powerOfTwo(bits) || !p.isProbablePrime(rounds: 25) || chain.contains(p) { p -= step }
-            return p
+        var used = [BigInteger]()
+        func prime(near target: BigInteger, below limit: BigInteger?) -> BigInteger {
+            var k = target / step
+            // Search outward from the candidate nearest to the target.
+            for offset in 0..<1_000_000 {
+                for sign in [0, 1] {
+                    let kk = sign == 0 ? k + BigInteger(offset) : k - BigInteger(offset + 1)
+                    let p = kk * step + 1
+                    if let limit, p >= limit { continue }
+                    if p > 2, p.isProbablePrime(rounds: 25), !used.contains(p) { return p }
+                }
+            }
+            k = target / step
+            return k * step + 1 // unreachable for realistic sizes
         }
-        chain.append(next(below: firstPrimeBits))
-        for _ in 0..<multiplicativeDepth { chain.append(next(below: scalingBits)) }
-        return chain
+        var scales = [Double(sign: .plus, exponent: scalingBits, significand: 1)]
+        var rescaling = [BigInteger]()   // q_L, q_{L−1}, …, q_1 in the order they are dropped
+        for l in 0..<multiplicativeDepth {
+            let q = prime(near: BigInteger(truncating: scales[l].rounded()) ?? .powerOfTwo(scalingBits), below: nil)
+            used.append(q)
+            rescaling.append(q)
+            scales.append(scales[l] * scales[l] / q.doubleValue)
+        }
+        let first = prime(near: .powerOfTwo(firstPrimeBits) - step, below: .powerOfTwo(firstPrimeBits))
+        return ([first] + rescaling.reversed(), scales)
     }
 }
 

@@ -6,7 +6,8 @@ import Scenario
 public enum OperationOutput {
     static func costRecord(_ t: CostTotals) -> [String: Any] {
         ["comm_bytes": t.bytes, "rounds": t.rounds, "batched_rounds": t.batchedRounds, "offline_bytes": t.offlineBytes,
-         "mults": t.multiplications]
+         "mults": t.multiplications, "level": t.depth, "bootstraps": t.bootstraps, "rotations": t.rotations,
+         "compute_s": t.computeSeconds]
     }
 
     public static func record(_ r: OperationReport) -> [String: Any] {
@@ -24,7 +25,13 @@ public enum OperationOutput {
     }
 
     public static func json(_ r: OperationReport) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: record(r), options: [.prettyPrinted, .sortedKeys])
+        var object = record(r)
+        if let h = r.homomorphic {
+            object.merge(["depth": h.depth, "levels_used": h.levelsUsed, "bootstraps": h.bootstraps,
+                          "ct_ct_mults": h.ciphertextMultiplications, "pt_mults": h.plaintextMultiplications,
+                          "rotations": h.rotations, "rescales": h.rescales, "failure": h.failure ?? NSNull()]) { a, _ in a }
+        }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -37,7 +44,7 @@ public enum OperationOutput {
     }
 
     public static func table(_ r: OperationReport) -> String {
-        var lines = [
+        var lines: [String] = [
             "\(r.op) \(r.shape.map(String.init).joined(separator: "x")) under \(r.protocolName) (\(r.method)), network \(r.network.name)",
             "  communication  \(bytes(r.totals.bytes)) (\(r.totals.bytes) B), offline \(bytes(r.totals.offlineBytes))",
             "  rounds         \(r.totals.rounds) (batched \(r.totals.batchedRounds))",
@@ -46,12 +53,19 @@ public enum OperationOutput {
                    r.latency.total, r.latency.roundTrips, r.latency.transfer, r.latency.compute),
             String(format: "  error          max %.3e, mean %.3e (inputs in [%g, %g]), out of range %d",
                    r.maxAbsoluteError, r.meanAbsoluteError, r.inputRange.lower, r.inputRange.upper, r.outOfRange),
-            "  by scope:",
         ]
+        if let h = r.homomorphic {
+            lines.append("  homomorphic    depth \(h.depth), levels used \(h.levelsUsed), bootstraps \(h.bootstraps), ct×ct \(h.ciphertextMultiplications), pt×ct \(h.plaintextMultiplications), rotations \(h.rotations), rescales \(h.rescales)")
+            if let f = h.failure { lines.append("  FAILED         \(f)") }
+        }
+        lines.append("  by scope:")
         let width = r.breakdown.map(\.scope.count).max() ?? 0
         for s in r.breakdown {
-            lines.append("    " + s.scope.padding(toLength: width + 2, withPad: " ", startingAt: 0)
-                         + bytes(s.totals.bytes).padding(toLength: 14, withPad: " ", startingAt: 0) + "\(s.totals.rounds) rounds")
+            let detail = r.homomorphic == nil
+                ? bytes(s.totals.bytes).padding(toLength: 14, withPad: " ", startingAt: 0) + "\(s.totals.rounds) rounds"
+                : String(format: "level %2d  bootstraps %d  rotations %d  %.3f s", s.totals.depth, s.totals.bootstraps, s.totals.rotations,
+                         s.totals.computeSeconds)
+            lines.append("    " + s.scope.padding(toLength: width + 2, withPad: " ", startingAt: 0) + detail)
         }
         return lines.joined(separator: "\n")
     }

@@ -1,5 +1,6 @@
 import Approximation
 import Arithmetic
+import Homomorphic
 import Backend
 import CostModel
 import Tensors
@@ -24,6 +25,24 @@ public struct OperationReport: Sendable {
     public var meanAbsoluteError: Double
     public var outOfRange: Int
     public var breakdown: [ScopeCost]
+    /// Homomorphic runs: depth and operation counts.
+    public var homomorphic: HomomorphicStatistics?
+}
+
+/// What a CKKS run spent.
+public struct HomomorphicStatistics: Sendable {
+    /// Multiplicative depth of the computation (levels it needs without bootstrapping).
+    public var depth: Int
+    /// Levels the output ciphertext has consumed.
+    public var levelsUsed: Int
+    public var bootstraps: Int
+    /// Operation counts, in ciphertexts.
+    public var ciphertextMultiplications: Int
+    public var plaintextMultiplications: Int
+    public var rotations: Int
+    public var rescales: Int
+    /// The first problem (out of levels, overflow), if any.
+    public var failure: String?
 }
 
 /// Runs one catalog function share-level under a profile.
@@ -39,6 +58,7 @@ public enum OperationRunner {
             throw ApproximationError.invalidParameter("shape \(shape) must have positive extents")
         }
         if op == "matmul" {
+            guard profile.ckks == nil else { throw TwoPartyError.unsupported("matmul under a CKKS profile (packing of matrix products is not modelled yet)") }
             guard profile.fieldModulus == nil else {
                 throw TwoPartyError.unsupported("matmul over a prime field (the matrix-triple path runs on Z/2^k)")
             }
@@ -53,6 +73,20 @@ public enum OperationRunner {
         let x = try Tensor(shape: shape, element: { _ in g.next(in: range) })
         var settings = profile.settings
         settings.seed = seed
+        if let ckks = profile.ckks {
+            let backend = try CKKSBackend(parameters: ckks.parameters, latency: ckks.latency, comparisonBound: ckks.comparisonBound,
+                                          comparisonIterations: ckks.comparisonIterations, seed: seed)
+            var report = measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network)
+            let counter = OperationCounter()
+            let traced = approximation.evaluate(counter.input(shape: approximation.isRowwise ? [1, shape.last ?? 1] : [1]), on: counter)
+            let events = backend.ledger.events
+            func count(_ kind: String) -> Int { events.filter { $0.kind == kind }.reduce(0) { $0 + $1.elements } }
+            report.homomorphic = HomomorphicStatistics(
+                depth: traced.depth, levelsUsed: backend.lastOutputLevel, bootstraps: report.totals.bootstraps,
+                ciphertextMultiplications: count("ct-mult"), plaintextMultiplications: count("pt-mult"),
+                rotations: report.totals.rotations, rescales: report.totals.rescales, failure: backend.failure?.description)
+            return report
+        }
         if let q = profile.fieldModulus {
             // Shares over a prime field: native words below 2^62, GMP above.
             let comparison = settings.comparisonCost ?? AnalyticCost(), equality = settings.equalityCost ?? AnalyticCost()
@@ -80,6 +114,7 @@ public enum OperationRunner {
         let shared = backend.input(x)
         ledger.reset()
         let y = ledger.scope(op) { approximation.evaluate(shared, on: backend) }
+        if let ckks = backend as? CKKSBackend, let level = (y as? CKKSTensor)?.level { ckks.lastOutputLevel = level }
         let result = backend.reveal(y)
         let exact = approximation.reference(x)
         var maxError = 0.0, sumError = 0.0
@@ -94,7 +129,7 @@ public enum OperationRunner {
             op: op, shape: x.shape, protocolName: profile.name, network: network, method: approximation.method, inputRange: range,
             totals: totals, latency: network.latency(of: totals), maxAbsoluteError: maxError,
             meanAbsoluteError: sumError / Double(max(result.count, 1)), outOfRange: approximation.outOfRangeCount(x),
-            breakdown: ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) })
+            breakdown: ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) }, homomorphic: nil)
     }
 
     /// X [T×d] (private, the client's) times W [d×d'] (the server's weights, uniform in
@@ -150,7 +185,8 @@ public enum OperationRunner {
         return OperationReport(op: "matmul", shape: shape, protocolName: profile.name, network: network, method: method, inputRange: range,
                                totals: totals, latency: network.latency(of: totals), maxAbsoluteError: maxError,
                                meanAbsoluteError: sumError / Double(max(result.count, 1)), outOfRange: 0,
-                               breakdown: engine.ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) })
+                               breakdown: engine.ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) },
+                               homomorphic: nil)
     }
 
     /// Inputs a user would feed the function: its stated range, kept away from the pole of

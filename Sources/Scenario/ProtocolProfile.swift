@@ -2,6 +2,7 @@ import Backend
 import Approximation
 import Arithmetic
 import Foundation
+import Homomorphic
 import TwoParty
 
 /// A protocol profile: how a published protocol computes (ring, precision, primitives)
@@ -24,6 +25,9 @@ public struct ProtocolProfile: Sendable {
     public var nonlinearities: [String: ApproximationOptions]
     /// Key path → citation, for reports.
     public var citations: [String: String]
+    /// For homomorphic profiles: the CKKS parameters and latency table (the two-party
+    /// settings are then unused).
+    public var ckks: CKKSProfile?
 
     /// Loads `protocols/NAME.yaml` (searching `directory`, then `./protocols`) or a path.
     public static func load(_ nameOrPath: String, directory: String? = nil) throws(FileError) -> ProtocolProfile {
@@ -61,7 +65,7 @@ public struct ProtocolProfile: Sendable {
         return []
     }
 
-    static let topKeys = ["name", "kind", "description", "source", "parameters", "primitives", "nonlinearities", "linear"]
+    static let topKeys = ["name", "kind", "description", "source", "parameters", "primitives", "nonlinearities", "linear", "latency"]
     static let linearKeys = ["algorithm", "slots", "query_bytes", "response_bytes", "rounds", "bits_per_output",
                              "offline_bytes_per_output", "offline_bytes_per_operand_element", "source"]
     static let parameterKeys = ["ring_bits", "fractional_bits", "wire_bytes_per_element", "wire_bytes_per_bit",
@@ -80,10 +84,12 @@ public struct ProtocolProfile: Sendable {
     ///   unknown algorithm or method, or settings the engine refuses.
     public static func parse(_ text: String, file: String) throws(FileError) -> ProtocolProfile {
         let root = try YAMLNode.parse(text, file: file)
-        let top = try root.mapping(allowed: topKeys, required: ["name", "kind", "source", "parameters", "primitives"])
+        let top = try root.mapping(allowed: topKeys, required: ["name", "kind", "source", "parameters"])
         let name = try top["name"]!.string()
-        _ = try top["kind"]!.choice(["two-party"])
+        let kind = try top["kind"]!.choice(["two-party", "ckks"])
         var citations = ["source": try top["source"]!.string()]
+        if kind == "ckks" { return try parseCKKS(top, name: name, file: file, citations: &citations) }
+        guard top["primitives"] != nil else { throw root.error("missing required key 'primitives'") }
         var settings = TwoPartySettings()
 
         // Every parameter is {value, source}.
@@ -182,8 +188,17 @@ public struct ProtocolProfile: Sendable {
             }
         }
 
+        let nonlinearities = try parseNonlinearities(top["nonlinearities"], maxMethod: maxMethod, citations: &citations)
+        return ProtocolProfile(name: name, description: try top["description"]?.string() ?? "", file: file,
+                               settings: settings, maxMethod: maxMethod, fieldModulus: fieldModulus, linear: linear,
+                               nonlinearities: nonlinearities, citations: citations, ckks: nil)
+    }
+
+    /// The `nonlinearities` section: per catalog function, a method and its settings.
+    static func parseNonlinearities(_ section: YAMLNode?, maxMethod: MaxMethod,
+                                    citations: inout [String: String]) throws(FileError) -> [String: ApproximationOptions] {
         var nonlinearities = [String: ApproximationOptions]()
-        if let section = top["nonlinearities"] {
+        if let section {
             let functions = ApproximationCatalog.methods.map(\.function)
             let entries = try section.mapping(allowed: functions)
             for (function, node) in entries {
@@ -227,9 +242,7 @@ public struct ProtocolProfile: Sendable {
                 nonlinearities[function] = o
             }
         }
-        return ProtocolProfile(name: name, description: try top["description"]?.string() ?? "", file: file,
-                               settings: settings, maxMethod: maxMethod, fieldModulus: fieldModulus, linear: linear,
-                               nonlinearities: nonlinearities, citations: citations)
+        return nonlinearities
     }
 
     static func interval(_ node: YAMLNode) throws(FileError) -> Interval {

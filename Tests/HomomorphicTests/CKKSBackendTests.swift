@@ -32,8 +32,10 @@ struct CKKSBackendTests {
 
     @Test func primesAreNTTFriendly() throws {
         let p = params(depth: 6)
-        let chain = p.primes()
+        let (chain, scales) = p.chain()
         #expect(chain.count == 7)
+        // Scales stay near 2^40 instead of drifting.
+        for s in scales { #expect(abs(s / 0x1p40 - 1) < 1e-4) }
         for q in chain {
             #expect(q.isProbablePrime())
             #expect((q - 1).modulo(BigInteger(2 * p.ringDimension)) == 0)

@@ -136,3 +136,63 @@ struct LinearLayerTests {
         #expect(throws: (any Error).self) { try OperationRunner.run(op: "matmul", shape: [128, 768], profile: ProtocolProfile.load("crypten"), network: .lan) }
     }
 }
+
+@Suite("CKKS profile: Power-Softmax attention under the simulator")
+struct CKKSProfileTests {
+    /// A 128-token, 12-head attention layer: 196,608 scores in 6 ciphertexts of N/2 = 32,768
+    /// slots; the report gives depth, levels, bootstraps and latency per scope.
+    @Test func powerSoftmaxAttentionLayer() throws {
+        let profile = try ProtocolProfile.load("ckks-openfhe")
+        let r = try OperationRunner.run(op: "power-softmax", shape: [12, 128, 128], profile: profile, network: .lan)
+        let h = try #require(r.homomorphic)
+        #expect(h.failure == nil)
+        #expect(h.depth == h.levelsUsed && h.depth <= 28)
+        #expect(h.rotations == 6 * 7)   // row sums: ⌈log2 128⌉ rotations on each of 6 ciphertexts
+        #expect(r.maxAbsoluteError < 1e-9)
+        #expect(r.latency.compute > 0 && r.latency.roundTrips == 0)
+        let scopes = Set(r.breakdown.map(\.scope))
+        #expect(scopes.isSuperset(of: ["power-softmax/power", "power-softmax/reciprocal", "power-softmax/normalize"]))
+        #expect(r.breakdown.first { $0.scope == "power-softmax/normalize" }?.totals.depth == h.levelsUsed)
+    }
+
+    /// With a short chain the simulator bootstraps where levels run out, and says where.
+    @Test func bootstrapsWhenLevelsRunOut() throws {
+        let text = """
+        name: ckks-short
+        kind: ckks
+        source: "test"
+        parameters:
+          ring_dimension: {value: 16384, source: "s"}
+          scaling_bits: {value: 40, source: "s"}
+          depth: {value: 7, source: "s"}
+          security: {value: "128", source: "s"}
+          bootstrap_depth: {value: 3, source: "s"}
+          policy: {value: automatic, source: "s"}
+        """
+        let profile = try ProtocolProfile.parse(text, file: "short.yaml")
+        let r = try OperationRunner.run(op: "power-softmax", shape: [2, 128], profile: profile, network: .lan)
+        let h = try #require(r.homomorphic)
+        #expect(h.failure == nil)
+        #expect(h.bootstraps > 0)
+        #expect(r.breakdown.contains { $0.totals.bootstraps > 0 && $0.scope.hasPrefix("power-softmax/reciprocal") })
+        let failing = try ProtocolProfile.parse(text.replacingOccurrences(of: "automatic", with: "fail"), file: "short.yaml")
+        let f = try OperationRunner.run(op: "power-softmax", shape: [2, 128], profile: failing, network: .lan)
+        #expect(f.homomorphic?.failure?.contains("out of levels") == true)
+    }
+
+    @Test func insecureParametersAreRefusedWithTheBound() {
+        let text = """
+        name: bad
+        kind: ckks
+        source: "test"
+        parameters:
+          ring_dimension: {value: 8192, source: "s"}
+          scaling_bits: {value: 40, source: "s"}
+          depth: {value: 20, source: "s"}
+          security: {value: "128", source: "s"}
+        """
+        do { _ = try ProtocolProfile.parse(text, file: "bad.yaml"); Issue.record("accepted") } catch {
+            #expect(error.key == "parameters" && error.message.contains("exceeds 218"))
+        }
+    }
+}
