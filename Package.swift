@@ -68,7 +68,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TwoParty", "Approximation", "CostModel"], swiftSettings: strictSettings),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TwoParty", "Approximation", "CostModel"], exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(name: "HomomorphicTests", dependencies: ["Homomorphic", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic"], swiftSettings: strictSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Approximation"], swiftSettings: strictSettings),
         .testTarget(

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Approximation
 import Arithmetic
@@ -157,5 +158,21 @@ struct FieldProfileTests {
         #expect(throws: FileError.self) { try ProtocolProfile.parse(missing, file: "f.yaml") }
         let even = Self.text.replacingOccurrences(of: "170141183460469231731687303715884105727", with: "1024")
         #expect(throws: FileError.self) { try ProtocolProfile.parse(even, file: "f.yaml") }
+    }
+}
+
+@Suite("Calibration output")
+struct CalibrationOutputTests {
+    /// `examples/calibrate_openfhe.py` run here (openfhe 1.6.1, python3.10) wrote this file;
+    /// it must load as a profile and drive a CKKS run.
+    @Test func calibratedProfileLoadsAndRuns() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/calibrated_profile.yaml").path
+        let p = try ProtocolProfile.load(path)
+        let ckks = try #require(p.ckks)
+        #expect(ckks.parameters.ringDimension == 8192)
+        let latency = try #require(ckks.latency)
+        #expect(latency.seconds[.ciphertextMultiply]! > latency.seconds[.add]!)
+        let r = try OperationRunner.run(op: "exp", shape: [64], profile: p, network: .lan, inputRange: Interval(-1, 0))
+        #expect(r.latency.compute > 0)
     }
 }
