@@ -244,16 +244,36 @@ public final class CKKSBackend: ArithmeticBackend {
 
     public func square(_ a: Value) -> Value { multiply(a, a) }
 
-    /// Row sums under row-wise packing: ⌈log2 n⌉ rotations and additions per ciphertext.
+    /// How tensors sit in slots (determines rotation counts).
+    public var packing: PackingModel = .rowWise
+
+    /// Row sums: the packing model's rotate-and-add steps per ciphertext.
     public func sum(_ a: Value, alongAxis axis: Int) -> Value {
-        let n = a.shape.last ?? 1
-        let steps = n > 1 ? Int.bitWidth - (n - 1).leadingZeroBitCount : 0
+        let steps = packing.rowSumRotations(rowLength: a.shape.last ?? 1)
         if steps > 0 {
             record(.rotation, a, count: steps, rotations: 1)
             record(.add, a, count: steps)
         }
         let t = Tensor(uncheckedShape: a.shape, scalars: a.values).reducing(alongAxis: axis, initial: BigInteger()) { $0 + $1 }
         return Value(shape: t.shape, values: t.scalars, level: a.level)
+    }
+
+    /// X·W for a private X [T×d] and the server's plaintext W [d×d'], costed by the packing
+    /// model (rotations, plaintext products, one rescale) and computed exactly at the next
+    /// level's scale.
+    public func matmulPlaintext(_ x: Value, _ w: Tensor<Double>) -> Value {
+        var a = x
+        ensureLevel(&a)
+        let d = a.shape.last ?? 1, t = a.values.count / max(d, 1), dOut = w.shape.last ?? 1
+        let c = packing.matmulCost(t: t, d: d, dOut: dOut, slots: parameters.slots)
+        let clear = (try? Tensor(shape: [t, d], scalars: reveal(a).scalars).matmul(w)) ?? Tensor(uncheckedShape: [t, dOut], repeating: 0)
+        let s = scale(atLevel: a.level + 1)
+        let r = Value(shape: Array(a.shape.dropLast()) + [dOut], values: clear.scalars.map { encode($0, scale: s) }, level: a.level + 1)
+        record(.rotation, a, count: c.rotations / max(ciphertexts(a), 1), rotations: 1)
+        record(.plaintextMultiply, a, count: c.plaintextProducts / max(ciphertexts(a), 1))
+        record(.add, a, count: c.plaintextProducts / max(ciphertexts(a), 1))
+        record(.rescale, r, rescales: 1)
+        return r
     }
 
     // MARK: Comparisons (composite polynomials), randomness, analytic steps

@@ -58,7 +58,7 @@ public enum OperationRunner {
             throw ApproximationError.invalidParameter("shape \(shape) must have positive extents")
         }
         if op == "matmul" {
-            guard profile.ckks == nil else { throw TwoPartyError.unsupported("matmul under a CKKS profile (packing of matrix products is not modelled yet)") }
+            if let ckks = profile.ckks { return try homomorphicMatmul(shape: shape, profile: profile, ckks: ckks, network: network, seed: seed) }
             guard profile.fieldModulus == nil else {
                 throw TwoPartyError.unsupported("matmul over a prime field (the matrix-triple path runs on Z/2^k)")
             }
@@ -187,6 +187,33 @@ public enum OperationRunner {
                                meanAbsoluteError: sumError / Double(max(result.count, 1)), outOfRange: 0,
                                breakdown: engine.ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) },
                                homomorphic: nil)
+    }
+
+    /// X [T×d] encrypted times the server's plaintext W [d×d'] under the CKKS packing model.
+    static func homomorphicMatmul(shape: [Int], profile: ProtocolProfile, ckks: CKKSProfile, network: NetworkModel, seed: UInt64) throws -> OperationReport {
+        guard shape.count == 3 || shape.count == 4 else {
+            throw ApproximationError.invalidParameter("matmul takes --shape TxDxD' or BxTxDxD', got \(shape)")
+        }
+        let t = shape.dropLast(2).reduce(1, *), d = shape[shape.count - 2], dOut = shape[shape.count - 1]
+        let backend = try CKKSBackend(parameters: ckks.parameters, latency: ckks.latency, seed: seed)
+        var g = UniformInputs(seed: seed)
+        let range = try Interval(-1, 1), bound = 1 / Double(d).squareRoot()
+        let weights = try Interval(-bound, bound)
+        let x = try Tensor(shape: [t, d], element: { _ in g.next(in: range) })
+        let w = try Tensor(shape: [d, dOut], element: { _ in g.next(in: weights) })
+        let y = backend.ledger.scope("matmul") { backend.matmulPlaintext(backend.input(x), w) }
+        let result = backend.reveal(y), exact = try x.matmul(w)
+        let maxError = zip(result.scalars, exact.scalars).map { abs($0 - $1) }.max() ?? 0
+        let totals = backend.ledger.totals()
+        let events = backend.ledger.events
+        func count(_ kind: String) -> Int { events.filter { $0.kind == kind }.reduce(0) { $0 + $1.elements } }
+        return OperationReport(
+            op: "matmul", shape: shape, protocolName: profile.name, network: network, method: backend.packing.rawValue, inputRange: range,
+            totals: totals, latency: network.latency(of: totals), maxAbsoluteError: maxError, meanAbsoluteError: 0, outOfRange: 0,
+            breakdown: backend.ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) },
+            homomorphic: HomomorphicStatistics(depth: 1, levelsUsed: y.level, bootstraps: totals.bootstraps, ciphertextMultiplications: 0,
+                                               plaintextMultiplications: count("pt-mult"), rotations: totals.rotations,
+                                               rescales: totals.rescales, failure: backend.failure?.description))
     }
 
     /// Inputs a user would feed the function: its stated range, kept away from the pole of

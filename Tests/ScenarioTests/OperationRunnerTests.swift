@@ -201,3 +201,17 @@ struct CKKSProfileTests {
         }
     }
 }
+
+@Suite("CKKS packing model")
+struct PackingModelTests {
+    /// 128×768 activations fill 3 ciphertexts of 32,768 slots; the diagonal method with
+    /// baby-step giant-step needs ⌈√768⌉ + ⌈768/28⌉ − 2 = 54 rotations and 768 plaintext
+    /// products per ciphertext, and one level.
+    @Test func diagonalMatmul() throws {
+        let r = try OperationRunner.run(op: "matmul", shape: [128, 768, 768], profile: ProtocolProfile.load("ckks-openfhe"), network: .lan)
+        let h = try #require(r.homomorphic)
+        #expect(h.rotations == 3 * 54 && h.plaintextMultiplications == 3 * 768)
+        #expect(h.levelsUsed == 1)
+        #expect(r.maxAbsoluteError < 1e-9)
+    }
+}
