@@ -87,7 +87,9 @@ public final class CKKSBackend: ArithmeticBackend {
     public func shape(of value: Value) -> [Int] { value.shape }
 
     public func input(_ x: Tensor<Double>) -> Value {
-        Value(shape: x.shape, values: x.scalars.map { encode($0, scale: scales[0]) }, level: 0)
+        let values = x.scalars.map { encode($0, scale: scales[0]) }
+        return Value(shape: x.shape, values: noisy(values, deviation: noiseModel?.freshDeviation(ringDimension: parameters.ringDimension) ?? 0),
+                     level: 0)
     }
 
     public func reveal(_ value: Value) -> Tensor<Double> {
@@ -104,11 +106,12 @@ public final class CKKSBackend: ArithmeticBackend {
     /// round(v / q) for the prime dropped at level ℓ.
     func rescaled(_ values: [BigInteger], atLevel l: Int) -> [BigInteger] {
         let q = primes[depth - l], half = q >> 1
-        return values.map { v in
+        let r = values.map { v in
             var t = v + half
             t = t.floorDivided(by: q)?.quotient ?? t
             return t
         }
+        return noisy(r, deviation: noiseModel?.rescaleDeviation(ringDimension: parameters.ringDimension) ?? 0)
     }
 
     func checkOverflow(_ values: [BigInteger], level l: Int) {
@@ -234,7 +237,10 @@ public final class CKKSBackend: ArithmeticBackend {
             (x, y) = aligned(x, y)
         }
         let l = x.level
-        let z = zipped(x, y, *)
+        var z = zipped(x, y, *)
+        // Relinearisation is a key switch: its noise enters before the rescale.
+        z.values = noisy(z.values, deviation: (noiseModel?.keySwitchDeviation(ringDimension: parameters.ringDimension,
+                                                                              specialModulus: specialModulus) ?? 0) * scale(atLevel: l) / scale(atLevel: l + 1))
         checkOverflow(z.values, level: l)
         let r = Value(shape: z.shape, values: rescaled(z.values, atLevel: l), level: l + 1)
         record(.ciphertextMultiply, x)
@@ -243,6 +249,19 @@ public final class CKKSBackend: ArithmeticBackend {
     }
 
     public func square(_ a: Value) -> Value { multiply(a, a) }
+
+    /// Optional Gaussian noise at encryption, rescale and key switching (nil: noiseless).
+    public var noiseModel: NoiseModel?
+
+    /// Adds N(0, deviation²) to every slot integer.
+    func noisy(_ values: [BigInteger], deviation: Double) -> [BigInteger] {
+        guard noiseModel != nil, deviation > 0 else { return values }
+        return values.map { $0 + (BigInteger(truncating: (noise.nextGaussian() * deviation).rounded()) ?? BigInteger()) }
+    }
+
+    var specialModulus: Double {
+        Double(sign: .plus, exponent: parameters.specialPrimes * parameters.specialPrimeBits, significand: 1)
+    }
 
     /// How tensors sit in slots (determines rotation counts).
     public var packing: PackingModel = .rowWise

@@ -9,12 +9,14 @@ public struct CKKSProfile: Sendable {
     public var latency: HELatencyTable?
     public var comparisonBound: Double
     public var comparisonIterations: Int
+    /// Add the CKKS noise model's Gaussian noise (encryption, rescale, key switching).
+    public var noiseModel: Bool = false
 }
 
 extension ProtocolProfile {
     static let ckksParameterKeys = ["ring_dimension", "scaling_bits", "first_prime_bits", "depth", "special_primes",
                                     "special_prime_bits", "security", "bootstrap_depth", "bootstrap_precision_bits", "policy",
-                                    "comparison_bound", "comparison_iterations"]
+                                    "comparison_bound", "comparison_iterations", "noise_model"]
     static let latencyKeys = ["reference_ring_dimension", "reference_limbs"] + HELatencyTable.Operation.allCases.map(\.rawValue)
 
     /// A `kind: ckks` profile: every parameter and latency {value, source}; the CKKS
@@ -29,7 +31,7 @@ extension ProtocolProfile {
         let section = top["parameters"]!
         let p = try section.mapping(allowed: ckksParameterKeys, required: ["ring_dimension", "scaling_bits", "depth", "security"])
         var parameters = CKKSParameters()
-        var bound = 16.0, iterations = 10
+        var bound = 16.0, iterations = 10, noise = false
         for (key, node) in p {
             let v = try cited(node)
             switch key {
@@ -44,6 +46,7 @@ extension ProtocolProfile {
             case "bootstrap_precision_bits": parameters.bootstrapPrecisionBits = try v.nonNegative()
             case "policy": parameters.policy = BootstrapPolicy(rawValue: try v.choice(["fail", "automatic"])) ?? .fail
             case "comparison_bound": bound = try v.nonNegative()
+            case "noise_model": noise = try v.bool()
             default: iterations = try v.count()
             }
         }
@@ -62,6 +65,7 @@ extension ProtocolProfile {
         return ProtocolProfile(name: name, description: try top["description"]?.string() ?? "", file: file, settings: TwoPartySettings(),
                                maxMethod: .backend, fieldModulus: nil, linear: .beaver, nonlinearities: nonlinearities,
                                citations: citations, ckks: CKKSProfile(parameters: parameters, latency: latency,
-                                                                        comparisonBound: bound, comparisonIterations: iterations))
+                                                                        comparisonBound: bound, comparisonIterations: iterations,
+                                                                        noiseModel: noise))
     }
 }

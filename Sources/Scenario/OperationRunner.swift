@@ -76,6 +76,7 @@ public enum OperationRunner {
         if let ckks = profile.ckks {
             let backend = try CKKSBackend(parameters: ckks.parameters, latency: ckks.latency, comparisonBound: ckks.comparisonBound,
                                           comparisonIterations: ckks.comparisonIterations, seed: seed)
+            if ckks.noiseModel { backend.noiseModel = NoiseModel() }
             var report = measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network)
             let counter = OperationCounter()
             let traced = approximation.evaluate(counter.input(shape: approximation.isRowwise ? [1, shape.last ?? 1] : [1]), on: counter)

@@ -102,3 +102,25 @@ struct CKKSBackendTests {
         #expect(b.ledger.totals().rotations == 7)   // ⌈log2 128⌉ on one ciphertext
     }
 }
+
+@Suite("CKKS noise model")
+struct NoiseModelTests {
+    /// Fresh-encryption noise: per-slot error ≈ B_clean/6 ÷ Δ (σ = 3.2, N = 2^14, h = 2N/3):
+    /// the empirical standard deviation over 4096 slots is within 10 % of the model's.
+    @Test func freshNoiseMatchesTheModel() throws {
+        let b = try CKKSBackend(parameters: params(depth: 4, n: 16384))
+        b.noiseModel = NoiseModel()
+        let x = Tensor([Double](repeating: 0.25, count: 4096))
+        let errors = b.reveal(b.input(x)).scalars.map { $0 - 0.25 }
+        let sd = (errors.reduce(0) { $0 + $1 * $1 } / Double(errors.count)).squareRoot()
+        let predicted = NoiseModel().freshDeviation(ringDimension: 16384) / 0x1p40
+        #expect(abs(sd / predicted - 1) < 0.1)
+        // Noise makes a Chebyshev evaluation less precise than the noiseless simulator, but
+        // still far below the approximation error of a degree-27 fit.
+        let s = PolynomialFitter.chebyshevInterpolant(.sigmoid, degree: 27, on: try Interval(-8, 8))
+        let xs = Tensor(try Interval(-8, 8).uniformGrid(count: 65))
+        let y = b.reveal(PolynomialEvaluator.evaluate(s, at: b.input(xs), on: b, schedule: .chebyshevBSGS)).scalars
+        let worst = zip(xs.scalars, y).map { abs(s($0) - $1) }.max() ?? 0
+        #expect(worst > 1e-9 && worst < 1e-4)
+    }
+}

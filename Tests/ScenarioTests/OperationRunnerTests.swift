@@ -153,7 +153,8 @@ struct CKKSProfileTests {
         #expect(h.failure == nil)
         #expect(h.depth == h.levelsUsed && h.depth <= 28)
         #expect(h.rotations == 6 * 7)   // row sums: ⌈log2 128⌉ rotations on each of 6 ciphertexts
-        #expect(r.maxAbsoluteError < 1e-9)
+        // With the profile's noise model the error is that of CKKS noise (≈ 1e-6), not rounding.
+        #expect(r.maxAbsoluteError < 1e-5)
         #expect(r.latency.compute > 0 && r.latency.roundTrips == 0)
         let scopes = Set(r.breakdown.map(\.scope))
         #expect(scopes.isSuperset(of: ["power-softmax/power", "power-softmax/reciprocal", "power-softmax/normalize"]))
@@ -212,6 +213,6 @@ struct PackingModelTests {
         let h = try #require(r.homomorphic)
         #expect(h.rotations == 3 * 54 && h.plaintextMultiplications == 3 * 768)
         #expect(h.levelsUsed == 1)
-        #expect(r.maxAbsoluteError < 1e-9)
+        #expect(r.maxAbsoluteError < 1e-5)
     }
 }
