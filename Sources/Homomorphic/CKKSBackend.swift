@@ -277,6 +277,17 @@ public final class CKKSBackend: ArithmeticBackend {
         return Value(shape: t.shape, values: t.scalars, level: a.level)
     }
 
+    /// Complex conjugation of the slots: a key switch (charged as a rotation); real-valued
+    /// slots are unchanged.
+    public func conjugate(_ a: Value) -> Value {
+        record(.rotation, a, rotations: 1)
+        return a
+    }
+
+    /// Drops a ciphertext to level `l` ≥ its own, keeping its value: scale-preserving level
+    /// adjustment (a constant product and a rescale), as `raised`.
+    public func droppedToLevel(_ a: Value, _ l: Int) -> Value { raised(a, to: min(l, depth)) }
+
     /// X·W for a private X [T×d] and the server's plaintext W [d×d'], costed by the packing
     /// model (rotations, plaintext products, one rescale) and computed exactly at the next
     /// level's scale.

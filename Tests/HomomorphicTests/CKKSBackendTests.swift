@@ -124,3 +124,17 @@ struct NoiseModelTests {
         #expect(worst > 1e-9 && worst < 1e-4)
     }
 }
+
+@Suite("CKKS level drop and conjugation")
+struct LevelDropTests {
+    @Test func dropKeepsTheValueAndConjugationCostsAKeySwitch() throws {
+        let b = try CKKSBackend(parameters: params(depth: 6))
+        let x = b.input(Tensor([0.5, -1.25]))
+        let d = b.droppedToLevel(x, 4)
+        #expect(d.level == 4)
+        let v = b.reveal(d).scalars
+        #expect(abs(v[0] - 0.5) < 1e-10 && abs(v[1] + 1.25) < 1e-10)
+        _ = b.conjugate(d)
+        #expect(b.ledger.totals().rotations == 1)
+    }
+}
