@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "Plotting", swiftSettings: strictSettings),
         .target(name: "CostModel", swiftSettings: strictSettings),
         .target(name: "TwoParty", dependencies: ["Arithmetic", "Randomness", "Tensors", "Backend", "CostModel"], swiftSettings: strictSettings),
+        .target(name: "Transformer", dependencies: ["Approximation", "Backend", "Tensors", "Randomness"], swiftSettings: strictSettings),
         .target(name: "Homomorphic", dependencies: ["Arithmetic", "Backend", "CostModel", "Randomness", "Tensors"], swiftSettings: strictSettings),
         .target(
             name: "Scenario",
@@ -70,6 +71,7 @@ let package = Package(
         ),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TwoParty", "Approximation", "CostModel"], exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(name: "HomomorphicTests", dependencies: ["Homomorphic", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic"], swiftSettings: strictSettings),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Approximation", "Backend", "Tensors"], swiftSettings: strictSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Approximation"], swiftSettings: strictSettings),
         .testTarget(
             name: "ApproximationTests",
