@@ -38,11 +38,12 @@ let package = Package(
         .target(name: "Plotting", swiftSettings: strictSettings),
         .target(name: "CostModel", swiftSettings: strictSettings),
         .target(name: "TwoParty", dependencies: ["Arithmetic", "Randomness", "Tensors", "Backend", "CostModel"], swiftSettings: strictSettings),
-        .target(name: "Transformer", dependencies: ["Approximation", "Backend", "Tensors", "Randomness"], swiftSettings: strictSettings),
+        .target(name: "Transformer", dependencies: ["Approximation", "Backend", "Tensors", "Randomness", "Arithmetic"], swiftSettings: strictSettings),
         .target(name: "Homomorphic", dependencies: ["Arithmetic", "Backend", "CostModel", "Randomness", "Tensors"], swiftSettings: strictSettings),
         .target(
             name: "Scenario",
-            dependencies: ["TwoParty", "Homomorphic", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TwoParty", "Homomorphic", "Transformer", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic",
+                           .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(name: "Reports", dependencies: ["Approximation", "Backend", "Plotting", "Scenario", "CostModel"], swiftSettings: strictSettings),
@@ -69,7 +70,8 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TwoParty", "Approximation", "CostModel"], exclude: ["Fixtures"], swiftSettings: strictSettings),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TwoParty", "Homomorphic", "Transformer", "Approximation", "CostModel", "Backend", "Tensors"],
+                    exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(name: "HomomorphicTests", dependencies: ["Homomorphic", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic"], swiftSettings: strictSettings),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Approximation", "Backend", "Tensors"], swiftSettings: strictSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Approximation"], swiftSettings: strictSettings),

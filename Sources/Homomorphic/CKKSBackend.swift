@@ -12,6 +12,12 @@ public struct CKKSTensor: Sendable {
     public var values: [BigInteger]
     /// Levels consumed so far (0 = fresh).
     public var level: Int
+
+    public init(shape: [Int], values: [BigInteger], level: Int) {
+        self.shape = shape
+        self.values = values
+        self.level = level
+    }
 }
 
 /// A CKKS-level simulator: values are the integers the scheme would hold, so rounding at
@@ -275,6 +281,24 @@ public final class CKKSBackend: ArithmeticBackend {
         }
         let t = Tensor(uncheckedShape: a.shape, scalars: a.values).reducing(alongAxis: axis, initial: BigInteger()) { $0 + $1 }
         return Value(shape: t.shape, values: t.scalars, level: a.level)
+    }
+
+    /// A [..., m, k] · B [..., k, n], both encrypted, under row-wise packing: for each of the
+    /// n output columns, one ciphertext product of A with the replicated column and ⌈log2 k⌉
+    /// rotate-and-add steps per ciphertext of A; one level. Computed exactly at the next
+    /// level's scale.
+    public func matmulPrivate(_ a: Value, _ b: Value) -> Value {
+        var (x, y) = aligned(a, b)
+        ensureLevel(&x)
+        if y.level != x.level { y = raised(y, to: x.level) }
+        let k = x.shape.last ?? 1, n = y.shape.last ?? 1
+        let product = (try? reveal(x).matmul(reveal(y))) ?? reveal(x)
+        let s = scale(atLevel: x.level + 1)
+        let r = Value(shape: product.shape, values: product.scalars.map { encode($0, scale: s) }, level: x.level + 1)
+        record(.ciphertextMultiply, x, count: n)
+        record(.rotation, x, count: n * packing.rowSumRotations(rowLength: k), rotations: 1)
+        record(.rescale, r, count: n, rescales: 1)
+        return r
     }
 
     /// Complex conjugation of the slots: a key switch (charged as a rotation); real-valued

@@ -1,4 +1,5 @@
 import Backend
+import Arithmetic
 import Tensors
 
 /// A weight matrix [rows × columns] known to the server, materialised only when a backend
@@ -70,4 +71,26 @@ extension OperationCounter: ModelBackend {
         r.shape = shape
         return r
     }
+}
+
+extension FixedPointBackend: ModelBackend {
+    /// Encodes W at f fractional bits, multiplies in the ring and truncates each output once.
+    public func linear(_ x: Tensor<Ring.Element>, _ w: WeightMatrix) -> Tensor<Ring.Element> {
+        let d = x.shape.last ?? 1
+        let flat = Tensor(uncheckedShape: [x.count / max(d, 1), d], scalars: x.scalars)
+        let product = (try? flat.matmul(input(w.values), in: format.ring)) ?? Tensor(uncheckedShape: [flat.shape[0], w.columns], repeating: format.ring.zero)
+        return Tensor(uncheckedShape: Array(x.shape.dropLast()) + [w.columns], scalars: truncatedProducts(product.scalars))
+    }
+
+    public func privateMatmul(_ a: Tensor<Ring.Element>, _ b: Tensor<Ring.Element>) -> Tensor<Ring.Element> {
+        let product = (try? a.matmul(b, in: format.ring)) ?? a
+        return Tensor(uncheckedShape: product.shape, scalars: truncatedProducts(product.scalars))
+    }
+
+    func truncatedProducts(_ values: [Ring.Element]) -> [Ring.Element] {
+        values.map { format.truncate($0, mode: truncation, using: &generator) }
+    }
+
+    public func transposed(_ a: Tensor<Ring.Element>, _ permutation: [Int]) -> Tensor<Ring.Element> { (try? a.transposed(permutation)) ?? a }
+    public func reshaped(_ a: Tensor<Ring.Element>, _ shape: [Int]) -> Tensor<Ring.Element> { (try? a.reshaped(shape)) ?? a }
 }

@@ -10,6 +10,8 @@ public final class TwoPartyBackend: ArithmeticBackend {
 
     public let engine: TwoPartyEngine
     public let profileName: String
+    /// How products with the server's weights are done and charged.
+    public var linearModel: LinearLayerModel = .beaver
 
     public init(engine: TwoPartyEngine, profileName: String = "2pc") {
         self.engine = engine
@@ -94,5 +96,45 @@ public final class TwoPartyBackend: ArithmeticBackend {
         let s0 = Tensor(uncheckedShape: a.shape, scalars: a.share0).unstacked(count)
         let s1 = Tensor(uncheckedShape: a.shape, scalars: a.share1).unstacked(count)
         return zip(s0, s1).map { SharedTensor(shape: $0.shape, share0: $0.scalars, share1: $1.scalars, fractionalBits: a.fractionalBits) }
+    }
+}
+
+extension TwoPartyBackend {
+    /// x [..., d] · W [d × d'] for the server's weights W, by the profile's linear model:
+    /// an executed matrix Beaver triple (W secret-shared by the server), or a formula-charged
+    /// HE / masked-wire product whose value is exact at the engine's precision.
+    public func linearProduct(_ x: SharedTensor, _ w: Tensor<Double>) -> SharedTensor {
+        let model = linearModel
+        let d = x.shape.last ?? 1, rows = x.count / max(d, 1), dOut = w.shape.last ?? 1
+        let flat = SharedTensor(shape: [rows, d], share0: x.share0, share1: x.share1, fractionalBits: x.fractionalBits)
+        let outShape = Array(x.shape.dropLast()) + [dOut]
+        if let c = model.cost(t: rows, d: d, dOut: dOut) {
+            engine.channel.charge("linear", elements: rows * dOut, bytesSent: [c.client, c.server], rounds: c.rounds, offlineBytes: c.offline)
+            let clear = (try? engine.reconstruct(flat).matmul(w)) ?? Tensor(uncheckedShape: [rows, dOut], repeating: 0)
+            if case .homomorphic = model {
+                let scale = Double(sign: .plus, exponent: engine.settings.fractionalBits, significand: 1)
+                var raw = engine.share(clear.map { $0 * scale })
+                raw.fractionalBits = 2 * engine.settings.fractionalBits
+                let y = engine.truncated(raw)
+                return SharedTensor(shape: outShape, share0: y.share0, share1: y.share1, fractionalBits: y.fractionalBits)
+            }
+            let y = engine.share(clear)
+            return SharedTensor(shape: outShape, share0: y.share0, share1: y.share1, fractionalBits: y.fractionalBits)
+        }
+        let product = (try? engine.matmul(flat, engine.share(w))) ?? flat
+        return SharedTensor(shape: outShape, share0: product.share0, share1: product.share1, fractionalBits: product.fractionalBits)
+    }
+
+    /// a [..., m, k] · b [..., k, n], both private: batched matrix Beaver triples.
+    public func privateProduct(_ a: SharedTensor, _ b: SharedTensor) -> SharedTensor {
+        (try? engine.matmul(a, b)) ?? a
+    }
+
+    public func transposedShares(_ a: SharedTensor, _ permutation: [Int]) -> SharedTensor {
+        relayout(a) { (try? $0.transposed(permutation)) ?? $0 }
+    }
+
+    public func reshapedShares(_ a: SharedTensor, _ shape: [Int]) -> SharedTensor {
+        SharedTensor(shape: shape, share0: a.share0, share1: a.share1, fractionalBits: a.fractionalBits)
     }
 }

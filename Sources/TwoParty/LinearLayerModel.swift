@@ -1,6 +1,6 @@
 import Foundation
 import Tensors
-import TwoParty
+
 
 /// How a profile multiplies a private activation X [T×d] by the server's weights W [d×d'].
 public enum LinearLayerModel: Sendable {

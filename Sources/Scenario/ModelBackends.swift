@@ -1,0 +1,28 @@
+import Backend
+import Homomorphic
+import Tensors
+import Transformer
+import TwoParty
+
+// Every execution backend runs the transformer (Transformer.ModelBackend); the clear
+// references conform in the Transformer module itself.
+
+extension TwoPartyBackend: ModelBackend {
+    public func linear(_ x: SharedTensor, _ w: WeightMatrix) -> SharedTensor { linearProduct(x, w.values) }
+    public func privateMatmul(_ a: SharedTensor, _ b: SharedTensor) -> SharedTensor { privateProduct(a, b) }
+    public func transposed(_ a: SharedTensor, _ permutation: [Int]) -> SharedTensor { transposedShares(a, permutation) }
+    public func reshaped(_ a: SharedTensor, _ shape: [Int]) -> SharedTensor { reshapedShares(a, shape) }
+}
+
+extension CKKSBackend: ModelBackend {
+    public func linear(_ x: CKKSTensor, _ w: WeightMatrix) -> CKKSTensor { matmulPlaintext(x, w.values) }
+
+    public func privateMatmul(_ a: CKKSTensor, _ b: CKKSTensor) -> CKKSTensor { matmulPrivate(a, b) }
+
+    public func transposed(_ a: CKKSTensor, _ permutation: [Int]) -> CKKSTensor {
+        let t = (try? Tensor(shape: a.shape, scalars: a.values).transposed(permutation)) ?? Tensor(uncheckedShape: a.shape, scalars: a.values)
+        return CKKSTensor(shape: t.shape, values: t.scalars, level: a.level)
+    }
+
+    public func reshaped(_ a: CKKSTensor, _ shape: [Int]) -> CKKSTensor { CKKSTensor(shape: shape, values: a.values, level: a.level) }
+}
