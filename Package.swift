@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "pisim",
             dependencies: [
-                "Arithmetic", "Approximation", "Backend", "Plotting", "Reports", "Scenario", "TwoParty", "CostModel", "Tensors",
+                "Arithmetic", "Approximation", "Backend", "Plotting", "Reports", "Scenario", "TwoParty", "CostModel", "Tensors", "Transformer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -35,7 +35,7 @@ public enum OperationOutput {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func bytes(_ b: Int) -> String {
+    public static func bytes(_ b: Int) -> String {
         let v = Double(b)
         if v >= 1e9 { return String(format: "%.3f GB", v / 1e9) }
         if v >= 1e6 { return String(format: "%.3f MB", v / 1e6) }

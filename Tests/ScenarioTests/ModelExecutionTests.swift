@@ -90,3 +90,22 @@ struct ModelExecutionTests {
         #expect(trace.allSatisfy { $0.function == "softmax" })
     }
 }
+
+@Suite("pisim run (execute)")
+struct ModelRunnerTests {
+    @Test func runReportsPerNonlinearityAndLayer() throws {
+        let shape = ModelShape(name: "tiny", layers: 2, heads: 2, width: 16, ffnWidth: 64, vocabulary: 40)
+        let request = RunRequest(model: shape, architecture: .baseline, profile: try ProtocolProfile.load("crypten"), network: .wan,
+                                 tokens: 8, includeEmbeddings: true, seed: 5)
+        let r = try ModelRunner.execute(request)
+        #expect(Set(r.byNonlinearity.map(\.name)) == ["softmax", "layernorm", "gelu"])
+        #expect(r.byLayer.map(\.name).contains("layer0") && r.byLayer.map(\.name).contains("embedding") && r.byLayer.map(\.name).contains("lm-head"))
+        #expect(r.totals.bytes == r.byLayer.reduce(0) { $0 + $1.totals.bytes })
+        // Against the exact model (erf GELU, exact softmax and LayerNorm): the crypten profile's
+        // degree-8 GELU (max error ≈ 0.1 on [−8, 8]) dominates what reaches the logits.
+        #expect(r.maxAbsoluteError > 0 && r.maxAbsoluteError < 0.5)
+        // Same request, same seed: the same numbers.
+        let again = try ModelRunner.execute(request)
+        #expect(again.totals == r.totals && again.maxAbsoluteError == r.maxAbsoluteError)
+    }
+}

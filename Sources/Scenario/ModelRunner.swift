@@ -1,0 +1,143 @@
+import Approximation
+import Arithmetic
+import Backend
+import CostModel
+import Foundation
+import Homomorphic
+import Tensors
+import Transformer
+import TwoParty
+
+/// One private-inference run: a model, an architecture, a protocol profile, a network.
+public struct RunRequest: Sendable {
+    public var model: ModelShape
+    public var architecture: Architecture
+    public var profile: ProtocolProfile
+    public var network: NetworkModel
+    public var tokens: Int
+    public var ffnKeep: Int?
+    public var includeEmbeddings: Bool
+    public var seed: UInt64
+
+    public init(model: ModelShape, architecture: Architecture, profile: ProtocolProfile, network: NetworkModel, tokens: Int,
+                ffnKeep: Int? = nil, includeEmbeddings: Bool = true, seed: UInt64 = 1) {
+        self.model = model
+        self.architecture = architecture
+        self.profile = profile
+        self.network = network
+        self.tokens = tokens
+        self.ffnKeep = ffnKeep
+        self.includeEmbeddings = includeEmbeddings
+        self.seed = seed
+    }
+}
+
+/// Costs of a run, in total, per nonlinearity and per layer, and the error against the
+/// plaintext model with the same approximations' exact functions.
+public struct RunReport: Sendable {
+    public struct Part: Sendable {
+        public var name: String
+        public var totals: CostTotals
+        public var latency: LatencyBreakdown
+    }
+
+    public var request: RunRequest
+    public var totals: CostTotals
+    public var latency: LatencyBreakdown
+    public var byNonlinearity: [Part]
+    public var byLayer: [Part]
+    /// max |output − exact model output| (logits, or the last hidden state without embeddings).
+    public var maxAbsoluteError: Double
+    public var meanAbsoluteError: Double
+    /// CKKS runs: the first failure (out of levels, overflow), if any.
+    public var failure: String?
+}
+
+/// Runs a transformer share-level / ciphertext-level ("execute" fidelity).
+public enum ModelRunner {
+    /// The nonlinearity scope names reports group by.
+    public static let nonlinearities: Set<String> = ["softmax", "power-softmax", "layernorm", "gelu", "relu"]
+
+    public static func configuration(_ r: RunRequest, exact: Bool) throws -> ModelConfiguration {
+        var config = ModelConfiguration(shape: r.model, architecture: r.architecture, tokens: r.tokens, ffnKeep: r.ffnKeep,
+                                        includeEmbeddings: r.includeEmbeddings, approximations: [:])
+        for f in config.requiredFunctions {
+            let length = f == "layernorm" ? r.model.width : r.tokens
+            let approximation = try r.profile.approximation(for: f, length: length)
+            config.approximations[f] = exact ? ExactFunction(base: approximation) : approximation
+        }
+        try config.validate()
+        return config
+    }
+
+    /// - Throws: configuration errors (`TransformerError`, `ApproximationError`, `TwoPartyError`, `CKKSError`).
+    public static func execute(_ r: RunRequest) throws -> RunReport {
+        let weights = ModelWeights(shape: r.model, seed: r.seed)
+        let model = TransformerModel(configuration: try configuration(r, exact: false), weights: weights)
+        let exactModel = TransformerModel(configuration: try configuration(r, exact: true), weights: weights)
+        // Inputs: token ids drawn from the seed (one-hot rows) or, without embeddings, hidden states.
+        var g = UniformInputs(seed: r.seed)
+        let input: Tensor<Double>
+        if r.includeEmbeddings {
+            var oneHot = [Double](repeating: 0, count: r.tokens * r.model.vocabulary)
+            for t in 0..<r.tokens { oneHot[t * r.model.vocabulary + Int(g.next(in: try Interval(0, Double(r.model.vocabulary) - 0.5)))] = 1 }
+            input = Tensor(uncheckedShape: [r.tokens, r.model.vocabulary], scalars: oneHot)
+        } else {
+            input = try Tensor(shape: [r.tokens, r.model.width], element: { _ in g.next(in: try Interval(-1, 1)) })
+        }
+        var trace = [NonlinearityCall]()
+        let plain = PlaintextBackend()
+        let embedded = r.includeEmbeddings ? exactModel.embed(input, on: plain) : input
+        let reference = exactModel.forward(embedded, on: plain, trace: &trace)
+
+        let ledger: CostLedger
+        let output: Tensor<Double>
+        var failure: String?
+        if let ckks = r.profile.ckks {
+            let b = try CKKSBackend(parameters: ckks.parameters, latency: ckks.latency, comparisonBound: ckks.comparisonBound,
+                                    comparisonIterations: ckks.comparisonIterations, seed: r.seed)
+            if ckks.noiseModel { b.noiseModel = NoiseModel() }
+            let x = b.input(input)
+            b.ledger.reset()
+            let h = r.includeEmbeddings ? model.embed(x, on: b) : x
+            output = b.reveal(model.forward(h, on: b, trace: &trace))
+            ledger = b.ledger
+            failure = b.failure?.description
+        } else {
+            var settings = r.profile.settings
+            settings.seed = r.seed
+            let engine = try TwoPartyEngine(settings: settings)
+            let b = TwoPartyBackend(engine: engine, profileName: r.profile.name)
+            b.linearModel = r.profile.linear
+            let x = b.input(input)
+            engine.ledger.reset()
+            let h = r.includeEmbeddings ? model.embed(x, on: b) : x
+            output = b.reveal(model.forward(h, on: b, trace: &trace))
+            ledger = engine.ledger
+        }
+        let errors = zip(output.scalars, reference.scalars).map { abs($0 - $1) }
+        let totals = ledger.totals()
+        func part(_ p: (name: String, totals: CostTotals)) -> RunReport.Part {
+            RunReport.Part(name: p.name, totals: p.totals, latency: r.network.latency(of: p.totals))
+        }
+        return RunReport(request: r, totals: totals, latency: r.network.latency(of: totals),
+                         byNonlinearity: ledger.totals(byNames: nonlinearities).map(part),
+                         byLayer: ledger.totals(byScopeComponent: 0).map(part),
+                         maxAbsoluteError: errors.max() ?? 0, meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)),
+                         failure: failure)
+    }
+}
+
+/// A catalog entry replaced by its exact function (for the plaintext reference model).
+struct ExactFunction: NonlinearApproximation {
+    let base: any NonlinearApproximation
+    var function: String { base.function }
+    var method: String { "exact" }
+    var inputRange: Interval { base.inputRange }
+    var parameters: ApproximationParameters { ApproximationParameters() }
+    var isRowwise: Bool { base.isRowwise }
+    func reference(_ x: Tensor<Double>) -> Tensor<Double> { base.reference(x) }
+    func evaluate<B: ArithmeticBackend>(_ x: B.Value, on backend: B) -> B.Value {
+        backend.analytic(x, kind: function, cost: AnalyticCost()) { base.reference($0) }
+    }
+}
