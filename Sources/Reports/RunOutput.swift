@@ -17,11 +17,12 @@ public enum RunOutput {
         return [
             "scenario": scenario, "model": q.model.name, "architecture": q.architecture.rawValue, "protocol": q.profile.name,
             "network": q.network.name, "tokens": q.tokens, "include_embeddings": q.includeEmbeddings, "seed": q.seed,
-            "fidelity": "execute",
+            "fidelity": r.maxAbsoluteError.isNaN ? "estimate" : "execute",
             "totals": totals(r.totals, r.latency),
             "by_nonlinearity": byNonlinearity,
             "by_layer": r.byLayer.map { ["layer": $0.name].merging(totals($0.totals, $0.latency)) { a, _ in a } },
-            "error": ["max_abs": r.maxAbsoluteError, "mean_abs": r.meanAbsoluteError, "failure": r.failure.map { $0 as Any } ?? NSNull()],
+            "error": ["max_abs": r.maxAbsoluteError.isNaN ? NSNull() : r.maxAbsoluteError as Any,
+                      "mean_abs": r.meanAbsoluteError.isNaN ? NSNull() : r.meanAbsoluteError as Any, "failure": r.failure.map { $0 as Any } ?? NSNull()],
         ]
     }
 
@@ -48,7 +49,8 @@ public enum RunOutput {
             lines.append("by layer:")
             for p in r.byLayer { lines.append(row(p.name, p.totals, p.latency)) }
         }
-        lines.append(String(format: "error vs the exact model: max %.3e, mean %.3e", r.maxAbsoluteError, r.meanAbsoluteError))
+        lines.append(r.maxAbsoluteError.isNaN ? "error: not measured (estimate fidelity)"
+                     : String(format: "error vs the exact model: max %.3e, mean %.3e", r.maxAbsoluteError, r.meanAbsoluteError))
         if let f = r.failure { lines.append("FAILED: \(f)") }
         return lines.joined(separator: "\n")
     }

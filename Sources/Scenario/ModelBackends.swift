@@ -26,3 +26,12 @@ extension CKKSBackend: ModelBackend {
 
     public func reshaped(_ a: CKKSTensor, _ shape: [Int]) -> CKKSTensor { CKKSTensor(shape: shape, values: a.values, level: a.level) }
 }
+
+extension TwoPartyEstimator: ModelBackend {
+    public func linear(_ x: EstimatedValue, _ w: WeightMatrix) -> EstimatedValue { linearCost(x, columns: w.columns) }
+    public func privateMatmul(_ a: EstimatedValue, _ b: EstimatedValue) -> EstimatedValue { privateMatmulCost(a, b) }
+    public func transposed(_ a: EstimatedValue, _ permutation: [Int]) -> EstimatedValue {
+        EstimatedValue(shape: permutation.map { a.shape[$0] }, fractionalBits: a.fractionalBits)
+    }
+    public func reshaped(_ a: EstimatedValue, _ shape: [Int]) -> EstimatedValue { EstimatedValue(shape: shape, fractionalBits: a.fractionalBits) }
+}

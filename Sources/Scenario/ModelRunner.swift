@@ -128,6 +128,33 @@ public enum ModelRunner {
     }
 }
 
+extension ModelRunner {
+    /// "Estimate" fidelity: the same forward pass on shape-only values; costs identical to
+    /// `execute` (tested), no values, no error. Two-party profiles only.
+    public static func estimate(_ r: RunRequest) throws -> RunReport {
+        guard r.profile.ckks == nil, r.profile.fieldModulus == nil else {
+            throw TwoPartyError.unsupported("estimate fidelity for \(r.profile.ckks != nil ? "CKKS" : "prime-field") profiles; use execute")
+        }
+        let model = TransformerModel(configuration: try configuration(r, exact: false), weights: ModelWeights(shape: r.model, seed: r.seed))
+        var settings = r.profile.settings
+        settings.seed = r.seed
+        let b = try TwoPartyEstimator(settings: settings)
+        b.linearModel = r.profile.linear
+        var trace = [NonlinearityCall]()
+        let x = b.input(Tensor(uncheckedShape: [r.tokens, r.includeEmbeddings ? r.model.vocabulary : r.model.width], scalars: []))
+        let h = r.includeEmbeddings ? model.embed(x, on: b) : x
+        _ = model.forward(h, on: b, trace: &trace)
+        let totals = b.ledger.totals()
+        func part(_ p: (name: String, totals: CostTotals)) -> RunReport.Part {
+            RunReport.Part(name: p.name, totals: p.totals, latency: r.network.latency(of: p.totals))
+        }
+        return RunReport(request: r, totals: totals, latency: r.network.latency(of: totals),
+                         byNonlinearity: b.ledger.totals(byNames: nonlinearities).map(part),
+                         byLayer: b.ledger.totals(byScopeComponent: 0).map(part),
+                         maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil)
+    }
+}
+
 /// A catalog entry replaced by its exact function (for the plaintext reference model).
 struct ExactFunction: NonlinearApproximation {
     let base: any NonlinearApproximation

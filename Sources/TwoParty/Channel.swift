@@ -47,10 +47,16 @@ public final class Channel: @unchecked Sendable {
             opened.append(out)
         }
         if let words = opened as? [[UInt64]] { transcript?.append(contentsOf: words) }
+        recordOpening(kind, elements: elements, bitsOnly: bitsOnly, multiplications: multiplications)
+        return opened
+    }
+
+    /// The accounting of one opening of `elements` values in one round: each party sends its
+    /// share of each. `open` calls this; a cost-only estimate calls it directly with the same counts.
+    public func recordOpening(_ kind: String, elements: Int, bitsOnly: Bool = false, multiplications: Int = 0) {
         let perParty = elements * (bitsOnly ? wireBytesPerBit : wireBytesPerElement)
         ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: [perParty, perParty], rounds: 1,
                                 multiplications: multiplications))
-        return opened
     }
 
     /// Records a primitive whose cost comes from a cited formula rather than an opening

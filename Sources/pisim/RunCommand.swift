@@ -14,8 +14,8 @@ struct Run: ParsableCommand {
         Example: pisim run --model gpt2-small --arch aero --protocol crypten --network wan --seq 32 --format json
         Models: \(ModelShape.presets.map(\.name).joined(separator: ", ")).
         Architectures: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).
-        Fidelity: execute (every value share-level / ciphertext-level). Full GPT-2 runs take minutes;
-        use --layers to run fewer blocks.
+        Fidelity: execute (every value share-level / ciphertext-level; full GPT-2 takes minutes, --layers runs
+        fewer blocks) or estimate (the same costs from shapes alone, in milliseconds; two-party profiles).
         """)
 
     @Option(help: "Model preset.") var model: String = "gpt2-small"
@@ -26,14 +26,14 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("ffn-keep"), help: "AERO: keep the first K FFNs.") var ffnKeep: Int?
     @Option(help: "Run only the first N blocks of the model.") var layers: Int?
     @Flag(name: .customLong("no-embeddings"), help: "Leave out the token embedding and the vocabulary projection.") var noEmbeddings = false
-    @Option(help: "Fidelity: execute.") var fidelity: String = "execute"
+    @Option(help: "Fidelity: execute (values and costs) or estimate (costs from shapes, identical, fast; two-party profiles).") var fidelity: String = "execute"
     @Option(help: "Seed for weights, inputs and correlated randomness.") var seed: UInt64 = 1
     @Option(help: "Output format: table or json.") var format: String = "table"
     @Flag(name: .customLong("by-layer"), help: "Also break the table down per layer.") var byLayer = false
 
     func run() throws {
         guard ["table", "json"].contains(format) else { throw CommandFailure("--format must be table or json, got '\(format)'") }
-        guard fidelity == "execute" else { throw CommandFailure("--fidelity '\(fidelity)' is not available yet; use execute") }
+        guard ["execute", "estimate"].contains(fidelity) else { throw CommandFailure("--fidelity must be execute or estimate, got '\(fidelity)'") }
         guard tokens > 0 else { throw CommandFailure("--seq must be positive, got \(tokens)") }
         do {
             var shape = try ModelShape.preset(model)
@@ -45,7 +45,7 @@ struct Run: ParsableCommand {
                                      profile: try ProtocolProfile.load(protocolName), network: try NetworkModel.preset(named: network),
                                      tokens: tokens, ffnKeep: ffnKeep, includeEmbeddings: !noEmbeddings, seed: seed)
             FileHandle.standardError.write(Data("running \(shape.name) \(architecture) under \(protocolName), T = \(tokens)…\n".utf8))
-            let report = try ModelRunner.execute(request)
+            let report = fidelity == "estimate" ? try ModelRunner.estimate(request) : try ModelRunner.execute(request)
             print(format == "json" ? try RunOutput.json(report, scenario: "command-line") : RunOutput.table(report, byLayer: byLayer))
         } catch let e as CommandFailure {
             throw e

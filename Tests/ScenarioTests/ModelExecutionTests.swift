@@ -109,3 +109,32 @@ struct ModelRunnerTests {
         #expect(again.totals == r.totals && again.maxAbsoluteError == r.maxAbsoluteError)
     }
 }
+
+@Suite("Estimate fidelity")
+struct EstimateTests {
+    /// Shape-only costs equal the executed engine's, for every two-party profile and several
+    /// architectures (tiny model, embeddings included).
+    @Test(arguments: ["crypten", "crypten-minimal", "spu-semi2k", "bumblebee", "sigma"])
+    func estimateEqualsExecute(profileName: String) throws {
+        let shape = ModelShape(name: "tiny", layers: 2, heads: 2, width: 16, ffnWidth: 64, vocabulary: 24)
+        for architecture in [Architecture.baseline, .smR, .aero, .powerSoftmax] {
+            let request = RunRequest(model: shape, architecture: architecture, profile: try ProtocolProfile.load(profileName),
+                                     network: .wan, tokens: 8, ffnKeep: architecture == .aero ? 1 : nil, seed: 2)
+            let executed = try ModelRunner.execute(request), estimated = try ModelRunner.estimate(request)
+            #expect(estimated.totals == executed.totals, "\(profileName) \(architecture.rawValue)")
+            #expect(estimated.byNonlinearity.map(\.totals) == executed.byNonlinearity.map(\.totals))
+        }
+    }
+
+    /// A full 12-layer GPT-2 at T = 512 is costed in well under a second.
+    @Test func fullModelEstimateIsFast() throws {
+        let request = RunRequest(model: try ModelShape.preset("gpt2-small"), architecture: .baseline,
+                                 profile: try ProtocolProfile.load("crypten"), network: .wan, tokens: 512)
+        let start = ContinuousClock.now
+        let r = try ModelRunner.estimate(request)
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .seconds(1))
+        #expect(r.byNonlinearity.first { $0.name == "softmax" }?.totals.bytes == 12 * 12 * 512 * 682_032)
+        #expect(r.totals.rounds > 0)
+    }
+}
