@@ -65,9 +65,10 @@ public final class CostLedger: @unchecked Sendable {
     }
 
     /// Totals per scope name that appears anywhere in the path and is one of `names`
-    /// (e.g. the nonlinearities "softmax", "gelu", "layernorm"): the innermost match wins.
+    /// (e.g. the nonlinearities "softmax", "gelu", "layernorm"): the outermost match wins,
+    /// so a "relu" inside "relu-softmax" is part of the softmax variant.
     public func totals(byNames names: Set<String>) -> [(name: String, totals: CostTotals)] {
-        group { e in e.scope.last(where: { names.contains($0) }) }
+        group { e in e.scope.first(where: { names.contains($0) }) }
     }
 
     /// Totals per full scope path (joined with "/").

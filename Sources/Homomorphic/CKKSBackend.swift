@@ -82,8 +82,24 @@ public final class CKKSBackend: ArithmeticBackend {
         let cts = ciphertexts(x) * count
         let limbs = depth - x.level + 1
         let seconds = (latency?.seconds(kind, ringDimension: parameters.ringDimension, limbs: limbs) ?? 0) * Double(cts)
-        ledger.record(CostEvent(kind: kind.rawValue, elements: cts, depth: level ?? x.level, rotations: rotations * cts,
+        ledger.record(CostEvent(kind: kind.rawValue, elements: cts, multiplications: kind == .ciphertextMultiply ? cts : 0,
+                                depth: level ?? x.level, rotations: rotations * cts,
                                 bootstraps: bootstraps * cts, rescales: rescales * cts, computeSeconds: seconds))
+    }
+
+    /// Bytes of one ciphertext at level ℓ: two polynomials of N coefficients over the
+    /// remaining modulus Q_ℓ (log Q_ℓ = first prime + (L − ℓ) scaling primes), uncompressed.
+    public func ciphertextBytes(atLevel l: Int) -> Int {
+        let bits = parameters.firstPrimeBits + (depth - min(l, depth)) * parameters.scalingBits
+        return 2 * parameters.ringDimension * bits / 8
+    }
+
+    /// Records sending `x`'s ciphertexts over the network in one flight: `party` 0 is the
+    /// client (encrypted inputs up), 1 the server (encrypted results down).
+    public func transfer(_ x: Value, from party: Int) {
+        let bytes = ciphertexts(x) * ciphertextBytes(atLevel: x.level)
+        ledger.record(CostEvent(kind: "ciphertext-transfer", elements: ciphertexts(x), bytesSent: party == 0 ? [bytes, 0] : [0, bytes],
+                                rounds: 1, depth: x.level))
     }
 
     // MARK: Encoding

@@ -88,6 +88,12 @@ public struct LinePlot: Sendable {
         return s + "</g>\n"
     }
 
+    /// The chart as a standalone `<svg>` element (for embedding in HTML).
+    public func svg(width: Double = 760, height: Double = 320) -> String {
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\">\n"
+            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" + svgGroup(x: 0, y: 0, width: width, height: height) + "</svg>\n"
+    }
+
     /// Stacks plots vertically into one SVG document.
     public static func document(_ plots: [LinePlot], width: Double = 760, panelHeight: Double = 320) -> String {
         let height = panelHeight * Double(plots.count)

@@ -17,10 +17,14 @@ public struct RunRequest: Sendable {
     public var tokens: Int
     public var ffnKeep: Int?
     public var includeEmbeddings: Bool
+    /// Causal (decoder) attention: token t attends to tokens ≤ t.
+    public var causalMask: Bool
+    /// The attention nonlinearity, when not the architecture's own ("2quad", "relu-softmax").
+    public var attention: String?
     public var seed: UInt64
 
     public init(model: ModelShape, architecture: Architecture, profile: ProtocolProfile, network: NetworkModel, tokens: Int,
-                ffnKeep: Int? = nil, includeEmbeddings: Bool = true, seed: UInt64 = 1) {
+                ffnKeep: Int? = nil, includeEmbeddings: Bool = true, causalMask: Bool = true, seed: UInt64 = 1) {
         self.model = model
         self.architecture = architecture
         self.profile = profile
@@ -28,6 +32,7 @@ public struct RunRequest: Sendable {
         self.tokens = tokens
         self.ffnKeep = ffnKeep
         self.includeEmbeddings = includeEmbeddings
+        self.causalMask = causalMask
         self.seed = seed
     }
 }
@@ -51,16 +56,21 @@ public struct RunReport: Sendable {
     public var meanAbsoluteError: Double
     /// CKKS runs: the first failure (out of levels, overflow), if any.
     public var failure: String?
+    /// Execute fidelity: per-nonlinearity and per-layer errors (nil for estimates).
+    public var accuracy: AccuracyReport?
+
+    public var fidelity: Fidelity { accuracy == nil ? .estimate : .execute }
 }
 
 /// Runs a transformer share-level / ciphertext-level ("execute" fidelity).
 public enum ModelRunner {
     /// The nonlinearity scope names reports group by.
-    public static let nonlinearities: Set<String> = ["softmax", "power-softmax", "layernorm", "gelu", "relu"]
+    public static let nonlinearities = Set(ModelConfiguration.attentionFunctions + ["layernorm", "gelu", "relu"])
 
     public static func configuration(_ r: RunRequest, exact: Bool) throws -> ModelConfiguration {
         var config = ModelConfiguration(shape: r.model, architecture: r.architecture, tokens: r.tokens, ffnKeep: r.ffnKeep,
-                                        includeEmbeddings: r.includeEmbeddings, approximations: [:])
+                                        includeEmbeddings: r.includeEmbeddings, causalMask: r.causalMask, attention: r.attention,
+                                        approximations: [:])
         for f in config.requiredFunctions {
             let length = f == "layernorm" ? r.model.width : r.tokens
             let approximation = try r.profile.approximation(for: f, length: length)
@@ -71,9 +81,12 @@ public enum ModelRunner {
     }
 
     /// - Throws: configuration errors (`TransformerError`, `ApproximationError`, `TwoPartyError`, `CKKSError`).
-    public static func execute(_ r: RunRequest) throws -> RunReport {
+    /// `progress` is called after each block with (blocks done, blocks).
+    public static func execute(_ r: RunRequest, progress: ((Int, Int) -> Void)? = nil) throws -> RunReport {
         let weights = ModelWeights(shape: r.model, seed: r.seed)
-        let model = TransformerModel(configuration: try configuration(r, exact: false), weights: weights)
+        let approximate = try configuration(r, exact: false)
+        let model = TransformerModel(configuration: approximate, weights: weights)
+        let recorder = AccuracyRecorder(approximations: approximate.approximations, attentionFunction: approximate.attention)
         let exactModel = TransformerModel(configuration: try configuration(r, exact: true), weights: weights)
         // Inputs: token ids drawn from the seed (one-hot rows) or, without embeddings, hidden states.
         var g = UniformInputs(seed: r.seed)
@@ -88,7 +101,7 @@ public enum ModelRunner {
         var trace = [NonlinearityCall]()
         let plain = PlaintextBackend()
         let embedded = r.includeEmbeddings ? exactModel.embed(input, on: plain) : input
-        let reference = exactModel.forward(embedded, on: plain, trace: &trace)
+        let reference = exactModel.forward(embedded, on: plain, trace: &trace, observe: recorder.reference)
 
         let ledger: CostLedger
         let output: Tensor<Double>
@@ -99,8 +112,11 @@ public enum ModelRunner {
             if ckks.noiseModel { b.noiseModel = NoiseModel() }
             let x = b.input(input)
             b.ledger.reset()
+            b.scope("transfer") { b.transfer(x, from: 0) }
             let h = r.includeEmbeddings ? model.embed(x, on: b) : x
-            output = b.reveal(model.forward(h, on: b, trace: &trace))
+            let y = model.forward(h, on: b, trace: &trace, progress: progress, observe: recorder.observe)
+            b.scope("transfer") { b.transfer(y, from: 1) }
+            output = b.reveal(y)
             ledger = b.ledger
             failure = b.failure?.description
         } else {
@@ -112,7 +128,7 @@ public enum ModelRunner {
             let x = b.input(input)
             engine.ledger.reset()
             let h = r.includeEmbeddings ? model.embed(x, on: b) : x
-            output = b.reveal(model.forward(h, on: b, trace: &trace))
+            output = b.reveal(model.forward(h, on: b, trace: &trace, progress: progress, observe: recorder.observe))
             ledger = engine.ledger
         }
         let errors = zip(output.scalars, reference.scalars).map { abs($0 - $1) }
@@ -124,7 +140,7 @@ public enum ModelRunner {
                          byNonlinearity: ledger.totals(byNames: nonlinearities).map(part),
                          byLayer: ledger.totals(byScopeComponent: 0).map(part),
                          maxAbsoluteError: errors.max() ?? 0, meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)),
-                         failure: failure)
+                         failure: failure, accuracy: recorder.report)
     }
 }
 
@@ -151,7 +167,7 @@ extension ModelRunner {
         return RunReport(request: r, totals: totals, latency: r.network.latency(of: totals),
                          byNonlinearity: b.ledger.totals(byNames: nonlinearities).map(part),
                          byLayer: b.ledger.totals(byScopeComponent: 0).map(part),
-                         maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil)
+                         maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil, accuracy: nil)
     }
 }
 
@@ -166,5 +182,15 @@ struct ExactFunction: NonlinearApproximation {
     func reference(_ x: Tensor<Double>) -> Tensor<Double> { base.reference(x) }
     func evaluate<B: ArithmeticBackend>(_ x: B.Value, on backend: B) -> B.Value {
         backend.analytic(x, kind: function, cost: AnalyticCost()) { base.reference($0) }
+    }
+}
+
+extension ExactFunction: MaskableRowFunction {
+    func reference(_ x: Tensor<Double>, mask: Tensor<Double>) -> Tensor<Double> {
+        (base as? any MaskableRowFunction)?.reference(x, mask: mask) ?? base.reference(x)
+    }
+
+    func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on backend: B) -> B.Value {
+        backend.analytic(x, kind: function, cost: AnalyticCost()) { reference($0, mask: mask) }
     }
 }

@@ -206,43 +206,55 @@ public struct ProtocolProfile: Sendable {
                 citations[node.path] = try m["source"]!.string()
                 var o = ApproximationOptions()
                 o.maxMethod = maxMethod
-                let methods = ApproximationCatalog.methods.first { $0.function == function }?.methods ?? []
-                o.method = try m["method"]!.choice(methods + ["analytic"])
-                if o.method == "analytic" {
-                    guard m["bits_per_element"] != nil || m["bits_per_row"] != nil, m["rounds"] != nil else {
-                        throw node.error("method analytic needs bits_per_element (or bits_per_row) and rounds, with their source")
-                    }
-                    var c = AnalyticCost()
-                    if let v = m["bits_per_element"] { c.bitsPerElement = try v.nonNegative() }
-                    if let v = m["bits_per_row"] { c.bitsPerRow = try v.nonNegative() }
-                    if let v = m["rounds"] { c.rounds = try v.count() }
-                    if let v = m["rounds_per_log2_row"] { c.roundsPerLog2Row = try v.count() }
-                    if let v = m["offline_bytes_per_element"] { c.offlineBytesPerElement = try v.nonNegative() }
-                    if let v = m["offline_bytes_per_row"] { c.offlineBytesPerRow = try v.nonNegative() }
-                    o.analyticCost = c
-                } else if let extra = ["bits_per_element", "bits_per_row", "rounds", "rounds_per_log2_row", "offline_bytes_per_element",
-                                       "offline_bytes_per_row"].first(where: { m[$0] != nil }) {
-                    throw m[extra]!.error("'\(extra)' only applies to method: analytic")
-                }
-                if let v = m["degree"] { o.degree = try v.count() }
-                if let v = m["iterations"] { o.iterations = try v.count() }
-                if let v = m["exp_iterations"] { o.expIterations = try v.count() }
-                if let v = m["reciprocal_iterations"] { o.reciprocalIterations = try v.count() }
-                if let v = m["reciprocal"] { o.reciprocalMethod = try v.choice(["newton", "goldschmidt"]) }
-                if let v = m["sign_corrected"] { o.signCorrected = try v.bool() }
-                if let v = m["epsilon"] { o.epsilon = try v.nonNegative() }
-                if let v = m["p"] { o.p = try v.count() }
-                if let v = m["variant"] { o.variant = try v.choice(["sum", "epsilon", "mean", "stable"]) }
-                if let v = m["range"] { o.range = try interval(v) }
-                if let v = m["reciprocal_range"] { o.reciprocalRange = try interval(v) }
-                // Build it once now so impossible settings fail at load, with the file position.
-                do { _ = try ApproximationCatalog.make(function, o) } catch {
-                    throw node.error(error.description)
-                }
+                try applyOptions(m, function: function, node: node, to: &o)
                 nonlinearities[function] = o
             }
         }
         return nonlinearities
+    }
+
+    /// Applies one function's option keys (`nonlinearityKeys` less `source`) to `o`, then
+    /// builds the approximation once so impossible settings fail here, with the position.
+    static func applyOptions(_ m: [String: YAMLNode], function: String, node: YAMLNode,
+                             to o: inout ApproximationOptions) throws(FileError) {
+        if let v = m["method"] {
+            let methods = ApproximationCatalog.methods.first { $0.function == function }?.methods ?? []
+            o.method = try v.choice(methods + ["analytic"])
+            if o.method != "analytic" { o.analyticCost = nil }
+        }
+        let analyticKeys = ["bits_per_element", "bits_per_row", "rounds", "rounds_per_log2_row", "offline_bytes_per_element",
+                            "offline_bytes_per_row"]
+        if o.method == "analytic" {
+            if m["method"] != nil {
+                guard m["bits_per_element"] != nil || m["bits_per_row"] != nil, m["rounds"] != nil else {
+                    throw node.error("method analytic needs bits_per_element (or bits_per_row) and rounds, with their source")
+                }
+            }
+            var c = o.analyticCost ?? AnalyticCost()
+            if let v = m["bits_per_element"] { c.bitsPerElement = try v.nonNegative() }
+            if let v = m["bits_per_row"] { c.bitsPerRow = try v.nonNegative() }
+            if let v = m["rounds"] { c.rounds = try v.count() }
+            if let v = m["rounds_per_log2_row"] { c.roundsPerLog2Row = try v.count() }
+            if let v = m["offline_bytes_per_element"] { c.offlineBytesPerElement = try v.nonNegative() }
+            if let v = m["offline_bytes_per_row"] { c.offlineBytesPerRow = try v.nonNegative() }
+            o.analyticCost = c
+        } else if let extra = analyticKeys.first(where: { m[$0] != nil }) {
+            throw m[extra]!.error("'\(extra)' only applies to method: analytic")
+        }
+        if let v = m["degree"] { o.degree = try v.count() }
+        if let v = m["iterations"] { o.iterations = try v.count() }
+        if let v = m["exp_iterations"] { o.expIterations = try v.count() }
+        if let v = m["reciprocal_iterations"] { o.reciprocalIterations = try v.count() }
+        if let v = m["reciprocal"] { o.reciprocalMethod = try v.choice(["newton", "goldschmidt"]) }
+        if let v = m["sign_corrected"] { o.signCorrected = try v.bool() }
+        if let v = m["epsilon"] { o.epsilon = try v.nonNegative() }
+        if let v = m["p"] { o.p = try v.count() }
+        if let v = m["variant"] { o.variant = try v.choice(["sum", "epsilon", "mean", "stable"]) }
+        if let v = m["range"] { o.range = try interval(v) }
+        if let v = m["reciprocal_range"] { o.reciprocalRange = try interval(v) }
+        do { _ = try ApproximationCatalog.make(function, o) } catch {
+            throw node.error(error.description)
+        }
     }
 
     static func interval(_ node: YAMLNode) throws(FileError) -> Interval {

@@ -10,6 +10,18 @@ public struct NonlinearityCall: Sendable, Hashable {
     public var shape: [Int]
 }
 
+/// An intermediate value of a forward pass, revealed for error reports (revealing is not a
+/// protocol step and costs nothing).
+public enum ForwardEvent {
+    /// A nonlinearity's input and output (`mask`: the causal mask it was given).
+    case nonlinearity(function: String, layer: Int?, input: Tensor<Double>, output: Tensor<Double>, mask: Tensor<Double>?)
+    /// The hidden state [T × d] after block `layer`.
+    case block(layer: Int, hidden: Tensor<Double>)
+}
+
+/// Receives `ForwardEvent`s; nil in runs that only count costs.
+public typealias ForwardObserver = (ForwardEvent) -> Void
+
 /// What a forward pass needs beyond the shape: the architecture, the context length and
 /// the approximation of each nonlinearity (from a protocol profile).
 public struct ModelConfiguration: Sendable {
@@ -23,17 +35,26 @@ public struct ModelConfiguration: Sendable {
     public var includeEmbeddings: Bool
     /// AERO's learnable FFN output scale 1/α, folded into the FFN weights.
     public var ffnScaleAlpha: Double
+    /// Causal attention (GPT-2, Pythia): token t attends to tokens ≤ t. The attention
+    /// nonlinearity must then be a `MaskableRowFunction`.
+    public var causalMask: Bool
+    /// The attention nonlinearity's catalog name: the architecture's ("softmax",
+    /// "power-softmax") unless replaced ("2quad", "relu-softmax", …).
+    public var attention: String
     /// Approximations by catalog function name: "softmax"/"power-softmax", "layernorm", "gelu", "relu".
     public var approximations: [String: any NonlinearApproximation]
 
     public init(shape: ModelShape, architecture: Architecture, tokens: Int, ffnKeep: Int? = nil, includeEmbeddings: Bool = true,
-                ffnScaleAlpha: Double = 1, approximations: [String: any NonlinearApproximation]) {
+                ffnScaleAlpha: Double = 1, causalMask: Bool = true, attention: String? = nil,
+                approximations: [String: any NonlinearApproximation]) {
         self.shape = shape
         self.architecture = architecture
         self.tokens = tokens
         self.ffnKeep = ffnKeep
         self.includeEmbeddings = includeEmbeddings
         self.ffnScaleAlpha = ffnScaleAlpha
+        self.causalMask = causalMask
+        self.attention = attention ?? architecture.attentionFunction
         self.approximations = approximations
     }
 
@@ -49,11 +70,20 @@ public struct ModelConfiguration: Sendable {
         for f in Set(requiredFunctions) where approximations[f] == nil {
             throw .invalidOption("no approximation for \(f)")
         }
+        guard Self.attentionFunctions.contains(attention) else {
+            throw .invalidOption("unknown attention nonlinearity '\(attention)'; known: \(Self.attentionFunctions.joined(separator: ", "))")
+        }
+        if causalMask, let a = approximations[attention], !(a is any MaskableRowFunction) {
+            throw .invalidOption("\(a.function) (\(a.method)) cannot take a causal mask; set causal_mask: false")
+        }
     }
+
+    /// Row functions that can stand in for softmax in attention.
+    public static let attentionFunctions = ["softmax", "power-softmax", "2quad", "relu-softmax"]
 
     /// The nonlinearities this architecture evaluates.
     public var requiredFunctions: [String] {
-        var f = [architecture.attentionFunction]
+        var f = [attention]
         if architecture.hasLayerNorm { f.append("layernorm") }
         switch architecture.activation {
         case .gelu: f.append("gelu")
@@ -70,17 +100,29 @@ public struct TransformerModel: Sendable {
     public let configuration: ModelConfiguration
     public let weights: ModelWeights
 
+    /// The public causal mask [T × T], when the configuration asks for one.
+    let attentionMask: Tensor<Double>?
+
     public init(configuration: ModelConfiguration, weights: ModelWeights) {
         self.configuration = configuration
         self.weights = weights
+        attentionMask = configuration.causalMask ? causalMask(tokens: configuration.tokens) : nil
     }
 
     var shape: ModelShape { configuration.shape }
 
-    func apply<B: ModelBackend>(_ function: String, _ x: B.Value, layer: Int?, on b: B, trace: inout [NonlinearityCall]) -> B.Value {
+    func apply<B: ModelBackend>(_ function: String, _ x: B.Value, layer: Int?, mask: Tensor<Double>? = nil, on b: B,
+                                trace: inout [NonlinearityCall], observe: ForwardObserver?) -> B.Value {
         trace.append(NonlinearityCall(function: function, layer: layer, shape: b.shape(of: x)))
         guard let approximation = configuration.approximations[function] else { return x } // unreachable: validated
-        return b.scope(function) { approximation.evaluate(x, on: b) }
+        let y: B.Value
+        if let mask, let masked = approximation as? any MaskableRowFunction {
+            y = b.scope(function) { masked.evaluate(x, mask: mask, on: b) }
+        } else {
+            y = b.scope(function) { approximation.evaluate(x, on: b) }
+        }
+        observe?(.nonlinearity(function: function, layer: layer, input: b.reveal(x), output: b.reveal(y), mask: mask))
+        return y
     }
 
     /// The input embedding: one-hot tokens [T × V] · W_emb [V × d] (the client's tokens are private).
@@ -90,13 +132,18 @@ public struct TransformerModel: Sendable {
 
     /// The blocks, the final LayerNorm where the architecture has one, and the vocabulary
     /// projection when embeddings are included. `hidden` is [T × d].
-    public func forward<B: ModelBackend>(_ hidden: B.Value, on b: B, trace: inout [NonlinearityCall]) -> B.Value {
+    /// `progress` is called after each block with (blocks done, blocks); `observe`
+    /// receives revealed intermediate values (for error reports).
+    public func forward<B: ModelBackend>(_ hidden: B.Value, on b: B, trace: inout [NonlinearityCall],
+                                         progress: ((Int, Int) -> Void)? = nil, observe: ForwardObserver? = nil) -> B.Value {
         var h = hidden
         for layer in 0..<shape.layers {
-            h = b.scope("layer\(layer)") { block(h, layer: layer, on: b, trace: &trace) }
+            h = b.scope("layer\(layer)") { block(h, layer: layer, on: b, trace: &trace, observe: observe) }
+            observe?(.block(layer: layer, hidden: b.reveal(h)))
+            progress?(layer + 1, shape.layers)
         }
         if configuration.architecture.hasLayerNorm {
-            h = b.scope("final") { apply("layernorm", h, layer: nil, on: b, trace: &trace) }
+            h = b.scope("final") { apply("layernorm", h, layer: nil, on: b, trace: &trace, observe: observe) }
         }
         if configuration.includeEmbeddings {
             h = b.scope("lm-head") { b.linear(h, weights.matrix("wte.T", layer: -1, rows: shape.width, columns: shape.vocabulary)) }
@@ -105,9 +152,10 @@ public struct TransformerModel: Sendable {
     }
 
     /// One block: (LN →) multi-head attention → residual → (LN →) FFN → residual.
-    public func block<B: ModelBackend>(_ x: B.Value, layer: Int, on b: B, trace: inout [NonlinearityCall]) -> B.Value {
+    public func block<B: ModelBackend>(_ x: B.Value, layer: Int, on b: B, trace: inout [NonlinearityCall],
+                                       observe: ForwardObserver? = nil) -> B.Value {
         let a = configuration.architecture, t = configuration.tokens, d = shape.width, heads = shape.heads, dh = shape.headWidth
-        let attnInput = a.hasLayerNorm ? apply("layernorm", x, layer: layer, on: b, trace: &trace) : x
+        let attnInput = a.hasLayerNorm ? apply("layernorm", x, layer: layer, on: b, trace: &trace, observe: observe) : x
         let attention = b.scope("attention") { () -> B.Value in
             func project(_ name: String) -> B.Value {
                 let y = b.linear(attnInput, weights.matrix(name, layer: layer, rows: d, columns: d))
@@ -117,19 +165,19 @@ public struct TransformerModel: Sendable {
             // Scores with the 1/√dh temperature folded into W_q would be free; here it is applied
             // to the scores as a public constant, as the reference implementations do.
             let scores = b.multiplyConstant(b.privateMatmul(q, b.transposed(k, [0, 2, 1])), 1 / Double(dh).squareRoot())
-            let probabilities = apply(a.attentionFunction, scores, layer: layer, on: b, trace: &trace)
+            let probabilities = apply(configuration.attention, scores, layer: layer, mask: attentionMask, on: b, trace: &trace, observe: observe)
             let context = b.reshaped(b.transposed(b.privateMatmul(probabilities, v), [1, 0, 2]), [t, d])
             return b.linear(context, weights.matrix("o", layer: layer, rows: d, columns: d))
         }
         let h = b.add(x, attention)
         guard a != .aero || layer < (configuration.ffnKeep ?? shape.layers) else { return h }
-        let ffnInput = a.hasLayerNorm ? apply("layernorm", h, layer: layer, on: b, trace: &trace) : h
+        let ffnInput = a.hasLayerNorm ? apply("layernorm", h, layer: layer, on: b, trace: &trace, observe: observe) : h
         let ffn = b.scope("ffn") { () -> B.Value in
             if a.fusedFFN { return b.linear(ffnInput, weights.fusedFFN(layer: layer, alpha: configuration.ffnScaleAlpha)) }
             let up = b.linear(ffnInput, weights.matrix("ffn.in", layer: layer, rows: d, columns: shape.ffnWidth))
             let activated: B.Value = switch a.activation {
-            case .gelu: apply("gelu", up, layer: layer, on: b, trace: &trace)
-            case .relu: apply("relu", up, layer: layer, on: b, trace: &trace)
+            case .gelu: apply("gelu", up, layer: layer, on: b, trace: &trace, observe: observe)
+            case .relu: apply("relu", up, layer: layer, on: b, trace: &trace, observe: observe)
             case .none: up
             }
             let scale = a == .sm ? configuration.ffnScaleAlpha : 1

@@ -22,7 +22,7 @@ struct PISim: ParsableCommand {
         commandName: "pisim",
         abstract: "PISim: cost and error of private (2PC / homomorphic) transformer inference, by running it.",
         version: PISimVersion.current,
-        subcommands: [Run.self, Approx.self, Op.self, Version.self]
+        subcommands: [Run.self, Compare.self, Approx.self, Op.self, Version.self]
     )
 }
 

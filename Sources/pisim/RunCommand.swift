@@ -1,4 +1,3 @@
-import Approximation
 import ArgumentParser
 import CostModel
 import Foundation
@@ -6,53 +5,182 @@ import Reports
 import Scenario
 import Transformer
 
+/// The scenario keys every run-like command accepts as flags; each overrides the file's key,
+/// and a comma-separated value is a sweep ("--arch baseline,aero").
+struct ScenarioOptions: ParsableArguments {
+    @Argument(help: "Scenario file (YAML). Without it, the flags describe the run.") var scenario: String?
+    @Option(help: "Model preset (key: model).") var model: String?
+    @Option(name: .customLong("arch"), help: "Architecture (key: architecture).") var architecture: String?
+    @Option(name: .customLong("protocol"), help: "Protocol profile name or path (key: protocol).") var protocolName: String?
+    @Option(help: "Network preset (key: network).") var network: String?
+    @Option(name: [.customLong("seq"), .customLong("tokens")], help: "Context length T (key: tokens).") var tokens: String?
+    @Option(help: "Run only the first N blocks (key: layers).") var layers: String?
+    @Option(name: .customLong("ffn-keep"), help: "AERO: keep the first K FFNs (key: ffn_keep).") var ffnKeep: String?
+    @Flag(name: .customLong("no-embeddings"), help: "Leave out the token embedding and the vocabulary projection (key: embeddings).")
+    var noEmbeddings = false
+    @Flag(name: .customLong("no-causal-mask"), help: "Bidirectional attention (key: causal_mask).") var noCausalMask = false
+    @Option(help: "execute (values and costs) or estimate (the same costs from shapes, fast) (key: fidelity).") var fidelity: String?
+    @Option(help: "Seed for weights, inputs and correlated randomness (key: seed).") var seed: String?
+    @Option(name: .customLong("fractional-bits"), help: "Fixed-point fractional bits (key: precision.fractional_bits).") var fractionalBits: String?
+    @Option(name: .customLong("ring-bits"), help: "Ring bits k of Z/2^k (key: precision.ring_bits).") var ringBits: String?
+    @Option(name: .customLong("scaling-bits"), help: "CKKS scaling bits (key: precision.scaling_bits).") var scalingBits: String?
+    @Option(name: .customLong("set"), help: "Any key: --set approximations.softmax.exp_iterations=4,8") var settings: [String] = []
+    @Flag(help: "Run a sweep even when it expands to more than --max-runs runs.") var yes = false
+    @Option(name: .customLong("max-runs"), help: "Sweeps larger than this ask for --yes.") var maxRuns = 32
+
+    /// The document: the file (or nothing) with every flag applied over it.
+    func document() throws -> ScenarioDocument {
+        var d = try scenario.map { try ScenarioDocument.load(path: $0) } ?? .empty()
+        func set(_ key: String, _ value: String?) {
+            if let value { d.override(key, with: value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }) }
+        }
+        if scenario == nil {
+            set("model", "gpt2-small")
+            set("protocol", "crypten")
+        }
+        set("model", model)
+        set("architecture", architecture)
+        set("protocol", protocolName)
+        set("network", network)
+        set("tokens", tokens)
+        set("layers", layers)
+        set("ffn_keep", ffnKeep)
+        set("fidelity", fidelity)
+        set("seed", seed)
+        set("precision.fractional_bits", fractionalBits)
+        set("precision.ring_bits", ringBits)
+        set("precision.scaling_bits", scalingBits)
+        if noEmbeddings { set("embeddings", "false") }
+        if noCausalMask { set("causal_mask", "false") }
+        for s in settings {
+            guard let eq = s.firstIndex(of: "="), eq != s.startIndex else {
+                throw CommandFailure("--set takes key=value (e.g. precision.fractional_bits=16), got '\(s)'")
+            }
+            set(String(s[..<eq]), String(s[s.index(after: eq)...]))
+        }
+        return d
+    }
+
+    /// Every run, resolved and checked before any runs; refuses a large sweep without --yes.
+    func scenarios() throws -> [Scenario] {
+        let d = try document()
+        let count = d.runCount
+        if count > maxRuns, !yes {
+            let axes = d.axes.map { "\($0.key) (\($0.values.count))" }.joined(separator: " × ")
+            throw CommandFailure("the sweep expands to \(count) runs (\(axes)); pass --yes to run them all, or --max-runs N")
+        }
+        return try Scenario.resolveAll(d)
+    }
+
+    /// Runs them in order with progress on stderr.
+    func results() throws -> [ScenarioResult] {
+        let runs = try scenarios()
+        var out = [ScenarioResult]()
+        for (i, s) in runs.enumerated() {
+            let prefix = runs.count > 1 ? "[\(i + 1)/\(runs.count)] " : ""
+            Progress.line("\(prefix)\(s.label): \(s.request.model.name) \(s.request.architecture.rawValue) under \(s.request.profile.name), " +
+                          "T = \(s.request.tokens), \(s.fidelity.rawValue)")
+            let started = Date()
+            out.append(try s.run { done, total in Progress.update("  block \(done)/\(total)") })
+            Progress.finish(String(format: "  done in %.2f s", Date().timeIntervalSince(started)))
+        }
+        return out
+    }
+}
+
+/// Progress on stderr: lines, with in-place updates on a terminal.
+enum Progress {
+    static let isTerminal = isatty(STDERR_FILENO) != 0
+
+    static func line(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+
+    static func update(_ s: String) {
+        if isTerminal { FileHandle.standardError.write(Data(("\r" + s + "\u{1B}[K").utf8)) }
+    }
+
+    static func finish(_ s: String) {
+        FileHandle.standardError.write(Data(((isTerminal ? "\r" : "") + s + (isTerminal ? "\u{1B}[K" : "") + "\n").utf8))
+    }
+}
+
+/// Turns the library's errors into one-line command failures.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as CommandFailure {
+        throw e
+    } catch let e as CustomStringConvertible & Error {
+        throw CommandFailure(e.description)
+    }
+}
+
 /// `pisim run`: a whole forward pass under a protocol, broken down per nonlinearity and layer.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Cost and error of private inference of a whole model (flags; scenario files come next).",
+        abstract: "Cost and error of private inference of a whole model, from a scenario file or flags.",
         discussion: """
-        Example: pisim run --model gpt2-small --arch aero --protocol crypten --network wan --seq 32 --format json
+        Examples:
+          pisim run examples/aero-gpt2-bumblebee.yaml
+          pisim run --model gpt2-small --arch baseline,aero --protocol bumblebee --network wan --seq 128 --fidelity estimate
         Models: \(ModelShape.presets.map(\.name).joined(separator: ", ")).
         Architectures: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).
-        Fidelity: execute (every value share-level / ciphertext-level; full GPT-2 takes minutes, --layers runs
-        fewer blocks) or estimate (the same costs from shapes alone, in milliseconds; two-party profiles).
+        Networks: \(NetworkModel.presets.map(\.name).joined(separator: ", ")).
+        Fidelity: execute (every value share-level / ciphertext-level, error measured; full GPT-2 takes minutes,
+        --layers runs fewer blocks) or estimate (the same costs from shapes alone, in milliseconds).
+        Any key may be a list (in the file) or comma-separated (on the command line): the runs are the product.
         """)
 
-    @Option(help: "Model preset.") var model: String = "gpt2-small"
-    @Option(name: .customLong("arch"), help: "Architecture.") var architecture: String = "baseline"
-    @Option(name: .customLong("protocol"), help: "Protocol profile name or path.") var protocolName: String = "crypten"
-    @Option(help: "Network preset.") var network: String = "wan"
-    @Option(name: .customLong("seq"), help: "Context length T.") var tokens: Int = 128
-    @Option(name: .customLong("ffn-keep"), help: "AERO: keep the first K FFNs.") var ffnKeep: Int?
-    @Option(help: "Run only the first N blocks of the model.") var layers: Int?
-    @Flag(name: .customLong("no-embeddings"), help: "Leave out the token embedding and the vocabulary projection.") var noEmbeddings = false
-    @Option(help: "Fidelity: execute (values and costs) or estimate (costs from shapes, identical, fast; two-party profiles).") var fidelity: String = "execute"
-    @Option(help: "Seed for weights, inputs and correlated randomness.") var seed: UInt64 = 1
-    @Option(help: "Output format: table or json.") var format: String = "table"
-    @Flag(name: .customLong("by-layer"), help: "Also break the table down per layer.") var byLayer = false
+    @OptionGroup var options: ScenarioOptions
+    @Option(help: "Output: table, json, csv or markdown.") var format: String = "table"
+    @Option(help: "Also write a self-contained HTML report with charts to this file.") var html: String?
+    @Flag(name: .customLong("by-layer"), help: "Also break the table down per layer (and per-layer error).") var byLayer = false
 
     func run() throws {
-        guard ["table", "json"].contains(format) else { throw CommandFailure("--format must be table or json, got '\(format)'") }
-        guard ["execute", "estimate"].contains(fidelity) else { throw CommandFailure("--fidelity must be execute or estimate, got '\(fidelity)'") }
-        guard tokens > 0 else { throw CommandFailure("--seq must be positive, got \(tokens)") }
-        do {
-            var shape = try ModelShape.preset(model)
-            if let layers {
-                guard (1...shape.layers).contains(layers) else { throw CommandFailure("--layers must be 1…\(shape.layers)") }
-                shape.layers = layers
+        guard ["table", "json", "csv", "markdown"].contains(format) else {
+            throw CommandFailure("--format must be table, json, csv or markdown, got '\(format)'")
+        }
+        try reportingErrors {
+            let results = try options.results()
+            switch format {
+            case "json": print(try RunOutput.json(results))
+            case "csv": print(RunOutput.csv(results))
+            case "markdown": print(RunOutput.markdown(results, byLayer: byLayer))
+            default:
+                print(results.map { RunOutput.table($0, byLayer: byLayer) }.joined(separator: "\n\n"))
+                if results.count > 1 { print("\n" + RunOutput.comparison(results)) }
             }
-            let request = RunRequest(model: shape, architecture: try Architecture.named(architecture),
-                                     profile: try ProtocolProfile.load(protocolName), network: try NetworkModel.preset(named: network),
-                                     tokens: tokens, ffnKeep: ffnKeep, includeEmbeddings: !noEmbeddings, seed: seed)
-            FileHandle.standardError.write(Data("running \(shape.name) \(architecture) under \(protocolName), T = \(tokens)…\n".utf8))
-            let report = fidelity == "estimate" ? try ModelRunner.estimate(request) : try ModelRunner.execute(request)
-            print(format == "json" ? try RunOutput.json(report, scenario: "command-line") : RunOutput.table(report, byLayer: byLayer))
-        } catch let e as CommandFailure {
-            throw e
-        } catch let e as FileError {
-            throw CommandFailure(e.description)
-        } catch let e as CustomStringConvertible & Error {
-            throw CommandFailure(e.description)
+            if let html { try RunHTML.write(results, to: html) }
+        }
+    }
+}
+
+/// `pisim compare`: runs side by side with ratios to the first.
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Two or more architectures, protocols, networks or precisions side by side, with ratios to the first.",
+        discussion: """
+        Example: pisim compare --model gpt2-small --arch baseline,aero --protocol bumblebee --network wan --fidelity estimate
+        The first run is the reference; every list in the scenario (or comma-separated flag) adds runs.
+        """)
+
+    @OptionGroup var options: ScenarioOptions
+    @Option(help: "Output: table, json, csv or markdown.") var format: String = "table"
+    @Option(help: "Also write a self-contained HTML report with charts to this file.") var html: String?
+
+    func run() throws {
+        guard ["table", "json", "csv", "markdown"].contains(format) else {
+            throw CommandFailure("--format must be table, json, csv or markdown, got '\(format)'")
+        }
+        try reportingErrors {
+            let results = try options.results()
+            guard results.count >= 2 else {
+                throw CommandFailure("compare needs two or more runs: give a list, e.g. --arch baseline,aero or --protocol crypten,bumblebee")
+            }
+            switch format {
+            case "json": print(try RunOutput.json(results))
+            case "csv": print(RunOutput.csv(results))
+            case "markdown": print(RunOutput.markdown(results, byLayer: false))
+            default: print(RunOutput.comparison(results))
+            }
+            if let html { try RunHTML.write(results, to: html) }
         }
     }
 }

@@ -98,7 +98,11 @@ public struct PowerSoftmax: NonlinearApproximation {
         return cache.power(p)
     }
 
-    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value { evaluate(x, rowMask: nil, on: b) }
+
+    /// With a public 0/1 mask ([T × T]), masked powers are zeroed and the mean variant
+    /// divides by each row's unmasked count.
+    func evaluate<B: ArithmeticBackend>(_ x: B.Value, rowMask mask: Tensor<Double>?, on b: B) -> B.Value {
         var z = x
         if case let .stable(delta) = variant, let scaleReciprocal {
             z = b.scope("stabilize") {
@@ -108,19 +112,24 @@ public struct PowerSoftmax: NonlinearApproximation {
                 return b.multiply(x, scaleReciprocal.evaluate(c, on: b))
             }
         }
-        let powers = b.scope("power") { raise(z, on: b) }
+        let powers = b.scope("power") { mask.map { b.multiplyPublic(raise(z, on: b), $0) } ?? raise(z, on: b) }
         var d = RowOps.rowSum(powers, on: b)
         let n = RowOps.rowLength(x, on: b)
+        // 1/n per row: a public constant, or a public [T × 1] tensor of inverse unmasked counts.
+        func perRowMean(_ v: B.Value) -> B.Value {
+            if mask == nil, n == 1 { return v }
+            return mask.map { b.multiplyPublic(v, RowOps.inverseRowCounts($0)) } ?? b.multiplyConstant(v, 1 / Double(n))
+        }
         switch variant {
         case .plain, .stable: break
         case let .epsilon(e): d = b.addConstant(d, e)
-        case let .mean(e): d = b.addConstant(b.multiplyConstant(d, 1 / Double(n)), e)
+        case let .mean(e): d = b.addConstant(perRowMean(d), e)
         }
         let inverse = b.scope("reciprocal") { reciprocal.evaluate(d, on: b) }
         return b.scope("normalize") {
             let weights = b.multiply(powers, inverse)
-            let scale = lengthScale(n)
-            return scale == 1 ? weights : b.multiplyConstant(weights, scale)
+            guard case .mean = variant else { return weights }
+            return perRowMean(weights)
         }
     }
 

@@ -1,0 +1,159 @@
+import Foundation
+import Yams
+
+/// A scenario file before resolution: a YAML mapping in which any value may be a list.
+/// A list is a sweep axis; the runs are the Cartesian product of the axes, in file order
+/// (the last axis varies fastest). Keys whose value is itself a list (`range: [-8, 8]`)
+/// sweep only when given a list of lists.
+public struct ScenarioDocument {
+    public var root: YAMLNode
+    /// Directory of the file, for relative paths (profiles, weights).
+    public var directory: String
+
+    /// Keys whose scalar value is a list of numbers (not a sweep).
+    static let listValuedKeys: Set<String> = ["range", "reciprocal_range"]
+
+    /// Reads and parses a scenario file.
+    ///
+    /// - Throws: `FileError` when the file is missing, unreadable or not YAML.
+    public static func load(path: String) throws(FileError) -> ScenarioDocument {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw FileError(file: path, line: 0, key: "", message: "no such scenario file")
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw FileError(file: path, line: 0, key: "", message: "cannot read the file as UTF-8 text")
+        }
+        return try parse(text, file: path, directory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+    }
+
+    /// Parses scenario text (`file` names it in errors).
+    public static func parse(_ text: String, file: String, directory: String = ".") throws(FileError) -> ScenarioDocument {
+        let root = try YAMLNode.parse(text, file: file)
+        guard case .mapping = root.node else { throw root.error("a scenario is a mapping of keys to values") }
+        return ScenarioDocument(root: root, directory: directory)
+    }
+
+    /// An empty scenario (every key from flags or defaults).
+    public static func empty(file: String = "command line") -> ScenarioDocument {
+        ScenarioDocument(root: YAMLNode(node: .mapping(Node.Mapping([])), file: file, path: ""), directory: ".")
+    }
+
+    /// Sets the value at a dotted key path (creating mappings on the way), replacing what the
+    /// file said: how command-line flags override a file. A value with several entries
+    /// becomes a list (a sweep).
+    public mutating func override(_ path: String, with values: [String]) {
+        let value: Node = values.count == 1 ? Node(values[0]) : .sequence(Node.Sequence(values.map { Node($0) }))
+        root = YAMLNode(node: Self.setting(root.node, at: path.split(separator: ".").map(String.init)[...], to: value),
+                        file: root.file, path: "")
+    }
+
+    static func setting(_ node: Node, at path: ArraySlice<String>, to value: Node) -> Node {
+        guard let key = path.first else { return value }
+        var pairs: [(Node, Node)] = []
+        if case let .mapping(m) = node { pairs = Array(m) }
+        if let i = pairs.firstIndex(where: { $0.0.string == key }) {
+            pairs[i].1 = setting(pairs[i].1, at: path.dropFirst(), to: value)
+        } else {
+            pairs.append((Node(key), setting(.mapping(Node.Mapping([])), at: path.dropFirst(), to: value)))
+        }
+        return .mapping(Node.Mapping(pairs))
+    }
+
+    /// One swept dimension: its key path and the values it takes, rendered for labels.
+    public struct Axis: Sendable, Hashable {
+        public var key: String
+        public var values: [String]
+    }
+
+    /// The sweep axes in file order.
+    public var axes: [Axis] { Self.axes(of: root.node, path: "") }
+
+    static func axes(of node: Node, path: String) -> [Axis] {
+        guard case let .mapping(m) = node else { return [] }
+        var out = [Axis]()
+        for (k, v) in m {
+            let key = k.string ?? "?"
+            let p = path.isEmpty ? key : "\(path).\(key)"
+            if let items = sweepItems(v, key: key) {
+                out.append(Axis(key: p, values: items.map(label)))
+            } else {
+                out += axes(of: v, path: p)
+            }
+        }
+        return out
+    }
+
+    /// The entries of `node` when it is a sweep axis, else nil.
+    static func sweepItems(_ node: Node, key: String) -> [Node]? {
+        guard case let .sequence(s) = node else { return nil }
+        let items = Array(s)
+        if listValuedKeys.contains(key) {
+            guard let first = items.first, case .sequence = first else { return nil }
+        }
+        return items
+    }
+
+    /// A short rendering of a swept value: the scalar, a mapping's `name`, a list.
+    static func label(_ node: Node) -> String {
+        switch node {
+        case let .scalar(s): s.string
+        case let .mapping(m): m["name"]?.string ?? "{" + m.map { "\($0.0.string ?? "?"): \(label($0.1))" }.joined(separator: ", ") + "}"
+        case let .sequence(s): "[" + s.map(label).joined(separator: ", ") + "]"
+        case .alias: "*"
+        }
+    }
+
+    /// Number of runs the sweep expands to (the product of the axis lengths).
+    public var runCount: Int { axes.reduce(1) { $0 * $1.values.count } }
+
+    /// One run of the sweep: the document with every list replaced by one of its entries,
+    /// and which entry each axis took.
+    public struct Point {
+        public var root: YAMLNode
+        public var assignments: [(key: String, value: String)]
+        public var directory: String
+    }
+
+    /// Every run of the sweep, in order. An empty list (an axis with no entries) is refused.
+    ///
+    /// - Throws: `FileError` at the first empty list.
+    public func points() throws(FileError) -> [Point] {
+        if let empty = Self.firstEmptyAxis(root.node, path: "") {
+            throw FileError(file: root.file, line: empty.line, key: empty.key, message: "an empty list sweeps over nothing")
+        }
+        return Self.expand(root.node, path: "").map {
+            Point(root: YAMLNode(node: $0.node, file: root.file, path: ""), assignments: $0.assignments, directory: directory)
+        }
+    }
+
+    static func firstEmptyAxis(_ node: Node, path: String) -> (key: String, line: Int)? {
+        guard case let .mapping(m) = node else { return nil }
+        for (k, v) in m {
+            let key = k.string ?? "?", p = path.isEmpty ? key : "\(path).\(key)"
+            if let items = sweepItems(v, key: key) {
+                if items.isEmpty { return (p, v.mark?.line ?? k.mark?.line ?? 0) }
+            } else if let e = firstEmptyAxis(v, path: p) {
+                return e
+            }
+        }
+        return nil
+    }
+
+    static func expand(_ node: Node, path: String) -> [(node: Node, assignments: [(key: String, value: String)])] {
+        guard case let .mapping(m) = node else { return [(node, [])] }
+        var partial: [(pairs: [(Node, Node)], assignments: [(key: String, value: String)])] = [([], [])]
+        for (k, v) in m {
+            let key = k.string ?? "?", p = path.isEmpty ? key : "\(path).\(key)"
+            let choices: [(node: Node, assignments: [(key: String, value: String)])]
+            if let items = sweepItems(v, key: key) {
+                choices = items.map { ($0, [(p, label($0))]) }
+            } else {
+                choices = expand(v, path: p)
+            }
+            partial = partial.flatMap { prefix in
+                choices.map { c in (prefix.pairs + [(k, c.node)], prefix.assignments + c.assignments) }
+            }
+        }
+        return partial.map { (.mapping(Node.Mapping($0.pairs, m.tag, m.style, m.mark)), $0.assignments) }
+    }
+}
