@@ -73,8 +73,9 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TwoParty", "Homomorphic", "Transformer", "Approximation", "CostModel", "Backend", "Tensors"],
                     exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(name: "HomomorphicTests", dependencies: ["Homomorphic", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic"], swiftSettings: strictSettings),
-        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Approximation", "Backend", "Tensors"], swiftSettings: strictSettings),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Approximation"], swiftSettings: strictSettings),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Approximation", "Backend", "Tensors"], exclude: ["Fixtures"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Approximation", "Scenario", "Transformer", "CostModel"], swiftSettings: strictSettings),
         .testTarget(
             name: "ApproximationTests",
             dependencies: ["Approximation", "Backend", "Arithmetic", "Tensors"],

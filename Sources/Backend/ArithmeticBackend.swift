@@ -49,6 +49,10 @@ public protocol ArithmeticBackend: AnyObject {
     /// a ⊙ m for a public tensor m (masks, public weights), broadcasting.
     func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value
 
+    /// a + m for a public tensor m (additive masks, biases), broadcasting; local (one
+    /// party adds it to its share; a plaintext addition on ciphertexts, no level).
+    func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value
+
     /// 1 where a < 0, else 0: a private comparison (a protocol in 2PC; a composite
     /// polynomial sign approximation in CKKS).
     func isNegative(_ a: Value) -> Value

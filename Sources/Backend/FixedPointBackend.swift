@@ -68,6 +68,10 @@ public final class FixedPointBackend<Ring: ModularRing>: ArithmeticBackend {
     }
 
     /// Integer entries (0/1 masks) multiply without truncation; others are encoded and truncated.
+    public func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
+        a.broadcasting(m) { x, c in ring.add(x, encodeConstant(c)) }
+    }
+
     public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
         a.broadcasting(m) { x, c in
             c == c.rounded() && abs(c) < 1e15 ? ring.multiply(x, ring.element(Int(c))) : product(x, encodeConstant(c))

@@ -90,6 +90,13 @@ public final class OperationCounter: ArithmeticBackend {
         return r
     }
 
+    public func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
+        counts.constantAdditions += 1
+        var r = a
+        r.shape = (try? BroadcastPlan(a.shape, m.shape).shape) ?? a.shape
+        return r
+    }
+
     public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
         if m.scalars.allSatisfy({ $0 == $0.rounded() }) { return multiplyInteger(a, 1) }
         return multiplyConstant(a, 0.5)

@@ -24,6 +24,7 @@ public final class PlaintextBackend: ArithmeticBackend {
     public func square(_ a: Value) -> Value { a.map { $0 * $0 } }
     public func sum(_ a: Value, alongAxis axis: Int) -> Value { a.reducing(alongAxis: axis, initial: 0, +) }
     public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value { a.broadcasting(m, *) }
+    public func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value { a.broadcasting(m, +) }
     public func isNegative(_ a: Value) -> Value { a.map { $0 < 0 ? 1 : 0 } }
     public func maximum(_ a: Value, alongAxis axis: Int) -> Value { a.reducing(alongAxis: axis, initial: -.infinity) { max($0, $1) } }
     public func analytic(_ a: Value, kind: String, cost: AnalyticCost, _ function: (Tensor<Double>) -> Tensor<Double>) -> Value {

@@ -39,6 +39,11 @@ public final class CKKSBackend: ArithmeticBackend {
     public private(set) var failure: CKKSError?
     /// The level of the last result a runner read back (for reports).
     public var lastOutputLevel = 0
+    /// False for "estimate" runs: values are shapes and levels only (no slot integers), and
+    /// every cost is recorded exactly as with values (levels, rescales, rotations and
+    /// bootstraps depend on shapes and levels, never on the numbers). Overflow cannot be
+    /// detected without values.
+    public let tracksValues: Bool
 
     /// q_0 … q_L.
     let primes: [BigInteger]
@@ -50,8 +55,10 @@ public final class CKKSBackend: ArithmeticBackend {
 
     /// - Throws: `CKKSError.invalidParameters`.
     public init(parameters: CKKSParameters, latency: HELatencyTable? = nil, comparisonBound: Double = 16,
-                comparisonIterations: Int = 10, seed: UInt64 = 1, ledger: CostLedger = CostLedger()) throws(CKKSError) {
+                comparisonIterations: Int = 10, seed: UInt64 = 1, ledger: CostLedger = CostLedger(),
+                tracksValues: Bool = true) throws(CKKSError) {
         try parameters.validate()
+        self.tracksValues = tracksValues
         self.parameters = parameters
         self.latency = latency
         self.comparisonBound = comparisonBound
@@ -75,7 +82,10 @@ public final class CKKSBackend: ArithmeticBackend {
     /// Δ at level ℓ.
     public func scale(atLevel l: Int) -> Double { scales[min(l, depth)] }
 
-    func ciphertexts(_ x: Value) -> Int { max(1, (x.values.count + parameters.slots - 1) / parameters.slots) }
+    func ciphertexts(_ x: Value) -> Int { max(1, (x.shape.reduce(1, *) + parameters.slots - 1) / parameters.slots) }
+
+    /// A value of `shape` at level `l` without slot integers (estimate runs).
+    func shapeOnly(_ shape: [Int], level l: Int) -> Value { Value(shape: shape, values: [], level: l) }
 
     func record(_ kind: HELatencyTable.Operation, _ x: Value, count: Int = 1, level: Int? = nil, rotations: Int = 0,
                 bootstraps: Int = 0, rescales: Int = 0) {
@@ -109,18 +119,21 @@ public final class CKKSBackend: ArithmeticBackend {
     public func shape(of value: Value) -> [Int] { value.shape }
 
     public func input(_ x: Tensor<Double>) -> Value {
+        guard tracksValues else { return shapeOnly(x.shape, level: 0) }
         let values = x.scalars.map { encode($0, scale: scales[0]) }
         return Value(shape: x.shape, values: noisy(values, deviation: noiseModel?.freshDeviation(ringDimension: parameters.ringDimension) ?? 0),
                      level: 0)
     }
 
     public func reveal(_ value: Value) -> Tensor<Double> {
+        guard tracksValues else { return Tensor(uncheckedShape: value.shape, scalars: []) }
         let s = scale(atLevel: value.level)
         return Tensor(uncheckedShape: value.shape, scalars: value.values.map { $0.doubleValue / s })
     }
 
     public func constant(_ c: Double, shape: [Int]) -> Value {
-        Value(shape: shape, values: Array(repeating: encode(c, scale: scales[0]), count: shape.reduce(1, *)), level: 0)
+        guard tracksValues else { return shapeOnly(shape, level: 0) }
+        return Value(shape: shape, values: Array(repeating: encode(c, scale: scales[0]), count: shape.reduce(1, *)), level: 0)
     }
 
     // MARK: Levels, rescale, bootstrap
@@ -186,6 +199,7 @@ public final class CKKSBackend: ArithmeticBackend {
     }
 
     func zipped(_ a: Value, _ b: Value, _ op: (BigInteger, BigInteger) -> BigInteger) -> (shape: [Int], values: [BigInteger]) {
+        guard tracksValues else { return ((try? BroadcastPlan(a.shape, b.shape).shape) ?? a.shape, []) }
         let t = Tensor(uncheckedShape: a.shape, scalars: a.values).broadcasting(Tensor(uncheckedShape: b.shape, scalars: b.values), op)
         return (t.shape, t.scalars)
     }
@@ -215,6 +229,14 @@ public final class CKKSBackend: ArithmeticBackend {
         return Value(shape: a.shape, values: a.values.map { $0 + e }, level: a.level)
     }
 
+    /// a + m: m encoded at a's level and scale, a plaintext addition (no level).
+    public func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
+        guard tracksValues else { return shapeOnly((try? BroadcastPlan(a.shape, m.shape).shape) ?? a.shape, level: a.level) }
+        let s = scale(atLevel: a.level)
+        let z = Tensor(uncheckedShape: a.shape, scalars: a.values).broadcasting(m) { $0 + self.encode($1, scale: s) }
+        return Value(shape: z.shape, values: z.scalars, level: a.level)
+    }
+
     public func multiplyInteger(_ a: Value, _ k: Int) -> Value {
         let e = BigInteger(k)
         return Value(shape: a.shape, values: a.values.map { $0 * e }, level: a.level)
@@ -236,12 +258,19 @@ public final class CKKSBackend: ArithmeticBackend {
 
     public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
         if m.scalars.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }) {
+            guard tracksValues else { return shapeOnly((try? BroadcastPlan(a.shape, m.shape).shape) ?? a.shape, level: a.level) }
             let z = Tensor(uncheckedShape: a.shape, scalars: a.values).broadcasting(m) { $0 * BigInteger(Int($1)) }
             return Value(shape: z.shape, values: z.scalars, level: a.level)
         }
         var x = a
         ensureLevel(&x)
         let l = x.level, factor = scale(atLevel: l + 1) * primes[depth - l].doubleValue / scale(atLevel: l)
+        guard tracksValues else {
+            let r = shapeOnly((try? BroadcastPlan(x.shape, m.shape).shape) ?? x.shape, level: l + 1)
+            record(.plaintextMultiply, r)
+            record(.rescale, r, rescales: 1)
+            return r
+        }
         let z = Tensor(uncheckedShape: x.shape, scalars: x.values).broadcasting(m) { $0 * self.encode($1, scale: factor) }
         checkOverflow(z.scalars, level: l)
         let r = Value(shape: z.shape, values: rescaled(z.scalars, atLevel: l), level: l + 1)
@@ -295,6 +324,11 @@ public final class CKKSBackend: ArithmeticBackend {
             record(.rotation, a, count: steps, rotations: 1)
             record(.add, a, count: steps)
         }
+        guard tracksValues else {
+            var shape = a.shape
+            if !shape.isEmpty { shape[(axis + shape.count) % shape.count] = 1 }
+            return shapeOnly(shape, level: a.level)
+        }
         let t = Tensor(uncheckedShape: a.shape, scalars: a.values).reducing(alongAxis: axis, initial: BigInteger()) { $0 + $1 }
         return Value(shape: t.shape, values: t.scalars, level: a.level)
     }
@@ -308,9 +342,14 @@ public final class CKKSBackend: ArithmeticBackend {
         ensureLevel(&x)
         if y.level != x.level { y = raised(y, to: x.level) }
         let k = x.shape.last ?? 1, n = y.shape.last ?? 1
-        let product = (try? reveal(x).matmul(reveal(y))) ?? reveal(x)
-        let s = scale(atLevel: x.level + 1)
-        let r = Value(shape: product.shape, values: product.scalars.map { encode($0, scale: s) }, level: x.level + 1)
+        let r: Value
+        if tracksValues {
+            let product = (try? reveal(x).matmul(reveal(y))) ?? reveal(x)
+            let s = scale(atLevel: x.level + 1)
+            r = Value(shape: product.shape, values: product.scalars.map { encode($0, scale: s) }, level: x.level + 1)
+        } else {
+            r = shapeOnly(Array(x.shape.dropLast()) + [n], level: x.level + 1)
+        }
         record(.ciphertextMultiply, x, count: n)
         record(.rotation, x, count: n * packing.rowSumRotations(rowLength: k), rotations: 1)
         record(.rescale, r, count: n, rescales: 1)
@@ -332,13 +371,23 @@ public final class CKKSBackend: ArithmeticBackend {
     /// model (rotations, plaintext products, one rescale) and computed exactly at the next
     /// level's scale.
     public func matmulPlaintext(_ x: Value, _ w: Tensor<Double>) -> Value {
+        matmulPlaintext(x, columns: w.shape.last ?? 1) { w }
+    }
+
+    /// X·W with W [d × columns] materialised only when values are tracked.
+    public func matmulPlaintext(_ x: Value, columns dOut: Int, weights: () -> Tensor<Double>) -> Value {
         var a = x
         ensureLevel(&a)
-        let d = a.shape.last ?? 1, t = a.values.count / max(d, 1), dOut = w.shape.last ?? 1
+        let d = a.shape.last ?? 1, t = a.shape.reduce(1, *) / max(d, 1)
         let c = packing.matmulCost(t: t, d: d, dOut: dOut, slots: parameters.slots)
-        let clear = (try? Tensor(shape: [t, d], scalars: reveal(a).scalars).matmul(w)) ?? Tensor(uncheckedShape: [t, dOut], repeating: 0)
-        let s = scale(atLevel: a.level + 1)
-        let r = Value(shape: Array(a.shape.dropLast()) + [dOut], values: clear.scalars.map { encode($0, scale: s) }, level: a.level + 1)
+        let r: Value
+        if tracksValues {
+            let clear = (try? Tensor(shape: [t, d], scalars: reveal(a).scalars).matmul(weights())) ?? Tensor(uncheckedShape: [t, dOut], repeating: 0)
+            let s = scale(atLevel: a.level + 1)
+            r = Value(shape: Array(a.shape.dropLast()) + [dOut], values: clear.scalars.map { encode($0, scale: s) }, level: a.level + 1)
+        } else {
+            r = shapeOnly(Array(a.shape.dropLast()) + [dOut], level: a.level + 1)
+        }
         record(.rotation, a, count: c.rotations / max(ciphertexts(a), 1), rotations: 1)
         record(.plaintextMultiply, a, count: c.plaintextProducts / max(ciphertexts(a), 1))
         record(.add, a, count: c.plaintextProducts / max(ciphertexts(a), 1))
@@ -366,6 +415,7 @@ public final class CKKSBackend: ArithmeticBackend {
     }
 
     public func analytic(_ a: Value, kind: String, cost: AnalyticCost, _ function: (Tensor<Double>) -> Tensor<Double>) -> Value {
+        guard tracksValues else { return a }
         let y = function(reveal(a))
         let s = scale(atLevel: a.level)
         return Value(shape: y.shape, values: y.scalars.map { encode($0, scale: s) }, level: a.level)
@@ -373,25 +423,32 @@ public final class CKKSBackend: ArithmeticBackend {
 
     // MARK: Layout (slot movement is not charged: a simplification of the packing model)
 
-    func relayout(_ a: Value, _ op: (Tensor<BigInteger>) -> Tensor<BigInteger>) -> Value {
+    /// Applies a layout operation to the slot integers, or only to the shape (`shape`) in
+    /// estimate runs.
+    func relayout(_ a: Value, shape: [Int], _ op: (Tensor<BigInteger>) -> Tensor<BigInteger>) -> Value {
+        guard tracksValues else { return shapeOnly(shape, level: a.level) }
         let t = op(Tensor(uncheckedShape: a.shape, scalars: a.values))
         return Value(shape: t.shape, values: t.scalars, level: a.level)
     }
 
-    public func columns(_ a: Value, from start: Int, count width: Int) -> Value { relayout(a) { $0.columns(from: start, count: width) } }
+    public func columns(_ a: Value, from start: Int, count width: Int) -> Value {
+        relayout(a, shape: Array(a.shape.dropLast()) + [width]) { $0.columns(from: start, count: width) }
+    }
     public func concatenatingColumns(_ a: Value, _ b: Value) -> Value {
         let (x, y) = aligned(a, b)
+        guard tracksValues else { return shapeOnly(Array(x.shape.dropLast()) + [(x.shape.last ?? 0) + (y.shape.last ?? 0)], level: x.level) }
         let t = Tensor(uncheckedShape: x.shape, scalars: x.values).concatenatingColumns(Tensor(uncheckedShape: y.shape, scalars: y.values))
         return Value(shape: t.shape, values: t.scalars, level: x.level)
     }
-    public func rolled(_ a: Value, by shift: Int) -> Value { relayout(a) { $0.rolled(by: shift) } }
-    public func cumulativeSum(_ a: Value) -> Value { relayout(a) { $0.scanningRows(+) } }
+    public func rolled(_ a: Value, by shift: Int) -> Value { relayout(a, shape: a.shape) { $0.rolled(by: shift) } }
+    public func cumulativeSum(_ a: Value) -> Value { relayout(a, shape: a.shape) { $0.scanningRows(+) } }
     public func stacked(_ values: [Value]) -> Value {
         let l = values.map(\.level).max() ?? 0
         let parts = values.map { raised($0, to: l) }
         return Value(shape: [parts.count] + (parts.first?.shape ?? []), values: parts.flatMap(\.values), level: l)
     }
     public func unstacked(_ a: Value, count: Int) -> [Value] {
-        Tensor(uncheckedShape: a.shape, scalars: a.values).unstacked(count).map { Value(shape: $0.shape, values: $0.scalars, level: a.level) }
+        guard tracksValues else { return Array(repeating: shapeOnly(Array(a.shape.dropFirst()), level: a.level), count: count) }
+        return Tensor(uncheckedShape: a.shape, scalars: a.values).unstacked(count).map { Value(shape: $0.shape, values: $0.scalars, level: a.level) }
     }
 }

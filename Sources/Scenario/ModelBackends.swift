@@ -15,11 +15,12 @@ extension TwoPartyBackend: ModelBackend {
 }
 
 extension CKKSBackend: ModelBackend {
-    public func linear(_ x: CKKSTensor, _ w: WeightMatrix) -> CKKSTensor { matmulPlaintext(x, w.values) }
+    public func linear(_ x: CKKSTensor, _ w: WeightMatrix) -> CKKSTensor { matmulPlaintext(x, columns: w.columns) { w.values } }
 
     public func privateMatmul(_ a: CKKSTensor, _ b: CKKSTensor) -> CKKSTensor { matmulPrivate(a, b) }
 
     public func transposed(_ a: CKKSTensor, _ permutation: [Int]) -> CKKSTensor {
+        guard tracksValues else { return CKKSTensor(shape: permutation.map { a.shape[$0] }, values: [], level: a.level) }
         let t = (try? Tensor(shape: a.shape, scalars: a.values).transposed(permutation)) ?? Tensor(uncheckedShape: a.shape, scalars: a.values)
         return CKKSTensor(shape: t.shape, values: t.scalars, level: a.level)
     }

@@ -106,17 +106,9 @@ public enum ModelRunner {
         let ledger: CostLedger
         let output: Tensor<Double>
         var failure: String?
-        if let ckks = r.profile.ckks {
-            let b = try CKKSBackend(parameters: ckks.parameters, latency: ckks.latency, comparisonBound: ckks.comparisonBound,
-                                    comparisonIterations: ckks.comparisonIterations, seed: r.seed)
-            if ckks.noiseModel { b.noiseModel = NoiseModel() }
-            let x = b.input(input)
-            b.ledger.reset()
-            b.scope("transfer") { b.transfer(x, from: 0) }
-            let h = r.includeEmbeddings ? model.embed(x, on: b) : x
-            let y = model.forward(h, on: b, trace: &trace, progress: progress, observe: recorder.observe)
-            b.scope("transfer") { b.transfer(y, from: 1) }
-            output = b.reveal(y)
+        if r.profile.ckks != nil {
+            let b = try ckksBackend(r, tracksValues: true)
+            output = b.reveal(ckksForward(model, input: input, on: b, request: r, trace: &trace, progress: progress, observe: recorder.observe))
             ledger = b.ledger
             failure = b.failure?.description
         } else {
@@ -132,6 +124,32 @@ public enum ModelRunner {
             ledger = engine.ledger
         }
         let errors = zip(output.scalars, reference.scalars).map { abs($0 - $1) }
+        return report(r, ledger: ledger, maxAbsoluteError: errors.max() ?? 0,
+                      meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)), failure: failure, accuracy: recorder.report)
+    }
+
+    static func ckksBackend(_ r: RunRequest, tracksValues: Bool) throws -> CKKSBackend {
+        guard let ckks = r.profile.ckks else { throw TwoPartyError.unsupported("\(r.profile.name) is not a CKKS profile") }
+        let b = try CKKSBackend(parameters: ckks.parameters, latency: ckks.latency, comparisonBound: ckks.comparisonBound,
+                                comparisonIterations: ckks.comparisonIterations, seed: r.seed, tracksValues: tracksValues)
+        if ckks.noiseModel { b.noiseModel = NoiseModel() }
+        return b
+    }
+
+    /// Client → server encrypted input, the forward pass, server → client encrypted output.
+    static func ckksForward(_ model: TransformerModel, input: Tensor<Double>, on b: CKKSBackend, request r: RunRequest,
+                            trace: inout [NonlinearityCall], progress: ((Int, Int) -> Void)?, observe: ForwardObserver?) -> CKKSTensor {
+        let x = b.input(input)
+        b.ledger.reset()
+        b.scope("transfer") { b.transfer(x, from: 0) }
+        let h = r.includeEmbeddings ? model.embed(x, on: b) : x
+        let y = model.forward(h, on: b, trace: &trace, progress: progress, observe: observe)
+        b.scope("transfer") { b.transfer(y, from: 1) }
+        return y
+    }
+
+    static func report(_ r: RunRequest, ledger: CostLedger, maxAbsoluteError: Double, meanAbsoluteError: Double, failure: String?,
+                       accuracy: AccuracyReport?) -> RunReport {
         let totals = ledger.totals()
         func part(_ p: (name: String, totals: CostTotals)) -> RunReport.Part {
             RunReport.Part(name: p.name, totals: p.totals, latency: r.network.latency(of: p.totals))
@@ -139,35 +157,33 @@ public enum ModelRunner {
         return RunReport(request: r, totals: totals, latency: r.network.latency(of: totals),
                          byNonlinearity: ledger.totals(byNames: nonlinearities).map(part),
                          byLayer: ledger.totals(byScopeComponent: 0).map(part),
-                         maxAbsoluteError: errors.max() ?? 0, meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)),
-                         failure: failure, accuracy: recorder.report)
+                         maxAbsoluteError: maxAbsoluteError, meanAbsoluteError: meanAbsoluteError, failure: failure, accuracy: accuracy)
     }
 }
 
 extension ModelRunner {
     /// "Estimate" fidelity: the same forward pass on shape-only values; costs identical to
-    /// `execute` (tested), no values, no error. Two-party profiles only.
+    /// `execute` (tested), no values, no error. Z/2^k two-party and CKKS profiles.
     public static func estimate(_ r: RunRequest) throws -> RunReport {
-        guard r.profile.ckks == nil, r.profile.fieldModulus == nil else {
-            throw TwoPartyError.unsupported("estimate fidelity for \(r.profile.ckks != nil ? "CKKS" : "prime-field") profiles; use execute")
+        guard r.profile.fieldModulus == nil else {
+            throw TwoPartyError.unsupported("estimate fidelity for prime-field profiles; use execute")
         }
         let model = TransformerModel(configuration: try configuration(r, exact: false), weights: ModelWeights(shape: r.model, seed: r.seed))
+        var trace = [NonlinearityCall]()
+        let input = Tensor<Double>(uncheckedShape: [r.tokens, r.includeEmbeddings ? r.model.vocabulary : r.model.width], scalars: [])
+        if r.profile.ckks != nil {
+            let b = try ckksBackend(r, tracksValues: false)
+            _ = ckksForward(model, input: input, on: b, request: r, trace: &trace, progress: nil, observe: nil)
+            return report(r, ledger: b.ledger, maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil, accuracy: nil)
+        }
         var settings = r.profile.settings
         settings.seed = r.seed
         let b = try TwoPartyEstimator(settings: settings)
         b.linearModel = r.profile.linear
-        var trace = [NonlinearityCall]()
-        let x = b.input(Tensor(uncheckedShape: [r.tokens, r.includeEmbeddings ? r.model.vocabulary : r.model.width], scalars: []))
+        let x = b.input(input)
         let h = r.includeEmbeddings ? model.embed(x, on: b) : x
         _ = model.forward(h, on: b, trace: &trace)
-        let totals = b.ledger.totals()
-        func part(_ p: (name: String, totals: CostTotals)) -> RunReport.Part {
-            RunReport.Part(name: p.name, totals: p.totals, latency: r.network.latency(of: p.totals))
-        }
-        return RunReport(request: r, totals: totals, latency: r.network.latency(of: totals),
-                         byNonlinearity: b.ledger.totals(byNames: nonlinearities).map(part),
-                         byLayer: b.ledger.totals(byScopeComponent: 0).map(part),
-                         maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil, accuracy: nil)
+        return report(r, ledger: b.ledger, maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil, accuracy: nil)
     }
 }
 

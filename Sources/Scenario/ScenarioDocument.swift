@@ -47,6 +47,16 @@ public struct ScenarioDocument {
                         file: root.file, path: "")
     }
 
+    /// Sets the value at a dotted key path to a YAML value (`[8, 16]` sweeps, `{…}` is a
+    /// mapping): how `--set key=VALUE` overrides a file.
+    ///
+    /// - Throws: `FileError` when VALUE is not YAML.
+    public mutating func override(_ path: String, yaml: String) throws(FileError) {
+        let value = try YAMLNode.parse(yaml, file: "--set \(path)")
+        root = YAMLNode(node: Self.setting(root.node, at: path.split(separator: ".").map(String.init)[...], to: value.node),
+                        file: root.file, path: "")
+    }
+
     static func setting(_ node: Node, at path: ArraySlice<String>, to value: Node) -> Node {
         guard let key = path.first else { return value }
         var pairs: [(Node, Node)] = []

@@ -124,6 +124,13 @@ public final class FieldTwoPartyBackend<Ring: ModularRing>: ArithmeticBackend {
         return r
     }
 
+    public func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
+        let e = m.map { encode($0, bits: a.fractionalBits) }
+        let s0 = Tensor(uncheckedShape: a.shape, scalars: a.share0).broadcasting(e) { ring.add($0, $1) }
+        let s1 = Tensor(uncheckedShape: a.shape, scalars: a.share1).broadcasting(e) { x, _ in x }
+        return Value(shape: s0.shape, share0: s0.scalars, share1: s1.scalars, fractionalBits: a.fractionalBits)
+    }
+
     public func multiplyInteger(_ a: Value, _ k: Int) -> Value {
         let e = ring.element(k)
         return Value(shape: a.shape, share0: a.share0.map { ring.multiply($0, e) }, share1: a.share1.map { ring.multiply($0, e) },

@@ -43,6 +43,7 @@ public final class TwoPartyBackend: ArithmeticBackend {
     public func square(_ a: SharedTensor) -> SharedTensor { engine.square(a) }
     public func sum(_ a: SharedTensor, alongAxis axis: Int) -> SharedTensor { engine.sum(a, alongAxis: axis) }
     public func multiplyPublic(_ a: SharedTensor, _ m: Tensor<Double>) -> SharedTensor { engine.multiplyPublic(a, m) }
+    public func addPublic(_ a: SharedTensor, _ m: Tensor<Double>) -> SharedTensor { engine.addPublic(a, m) }
 
     /// [a < 0] as a fixed-point 0/1 value: the integer bit rescaled locally.
     public func isNegative(_ a: SharedTensor) -> SharedTensor { engine.lessThanZero(a) }

@@ -118,6 +118,15 @@ public final class TwoPartyEngine: @unchecked Sendable {
         return r
     }
 
+    /// x + m for a public tensor m (broadcasting): party 0 adds the encoding; local.
+    public func addPublic(_ x: SharedTensor, _ m: Tensor<Double>) -> SharedTensor {
+        let encoded = m.map { encode($0, bits: x.fractionalBits) }
+        let s0 = Tensor(uncheckedShape: x.shape, scalars: x.share0).broadcasting(encoded) { ($0 &+ $1) & mask }
+        let zero = Tensor(uncheckedShape: encoded.shape, scalars: [UInt64](repeating: 0, count: encoded.count))
+        let s1 = Tensor(uncheckedShape: x.shape, scalars: x.share1).broadcasting(zero) { a, _ in a }
+        return SharedTensor(shape: s0.shape, share0: s0.scalars, share1: s1.scalars, fractionalBits: x.fractionalBits)
+    }
+
     /// x · k for a public integer k: local, no truncation.
     public func multiplyInteger(_ x: SharedTensor, _ k: Int) -> SharedTensor {
         let e = UInt64(bitPattern: Int64(k)) & mask

@@ -93,6 +93,9 @@ public final class TwoPartyEstimator: ArithmeticBackend {
     public func subtract(_ a: Value, _ b: Value) -> Value { add(a, b) }
     public func negate(_ a: Value) -> Value { a }
     public func addConstant(_ a: Value, _ c: Double) -> Value { a }
+    public func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
+        Value(shape: broadcastShape(a.shape, m.shape), fractionalBits: a.fractionalBits)
+    }
     public func multiplyInteger(_ a: Value, _ k: Int) -> Value { a }
 
     public func multiplyConstant(_ a: Value, _ c: Double) -> Value {

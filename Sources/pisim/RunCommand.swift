@@ -24,7 +24,8 @@ struct ScenarioOptions: ParsableArguments {
     @Option(name: .customLong("fractional-bits"), help: "Fixed-point fractional bits (key: precision.fractional_bits).") var fractionalBits: String?
     @Option(name: .customLong("ring-bits"), help: "Ring bits k of Z/2^k (key: precision.ring_bits).") var ringBits: String?
     @Option(name: .customLong("scaling-bits"), help: "CKKS scaling bits (key: precision.scaling_bits).") var scalingBits: String?
-    @Option(name: .customLong("set"), help: "Any key: --set approximations.softmax.exp_iterations=4,8") var settings: [String] = []
+    @Option(name: .customLong("set"), help: "Any key, VALUE in YAML (a list sweeps): --set approximations.softmax.exp_iterations=[4,8]")
+    var settings: [String] = []
     @Flag(help: "Run a sweep even when it expands to more than --max-runs runs.") var yes = false
     @Option(name: .customLong("max-runs"), help: "Sweeps larger than this ask for --yes.") var maxRuns = 32
 
@@ -56,7 +57,7 @@ struct ScenarioOptions: ParsableArguments {
             guard let eq = s.firstIndex(of: "="), eq != s.startIndex else {
                 throw CommandFailure("--set takes key=value (e.g. precision.fractional_bits=16), got '\(s)'")
             }
-            set(String(s[..<eq]), String(s[s.index(after: eq)...]))
+            try d.override(String(s[..<eq]), yaml: String(s[s.index(after: eq)...]))
         }
         return d
     }

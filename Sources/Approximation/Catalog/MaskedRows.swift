@@ -52,10 +52,14 @@ extension RowOps {
 extension StandardSoftmax: MaskableRowFunction {
     public func reference(_ x: Tensor<Double>, mask: Tensor<Double>) -> Tensor<Double> { RowOps.maskedRows(x, mask: mask, exactSoftmax) }
 
-    /// The maximum is taken over the whole row (masked scores are real, bounded scores; any
-    /// shift is exact for softmax), then the exponentials of masked entries are zeroed.
+    /// Masked scores are first lowered by the input range's width (a public additive mask,
+    /// as CrypTen's attention masks do), so for in-range inputs the row maximum is that of
+    /// the unmasked entries and row i never depends on later tokens; the exponentials of
+    /// masked entries are then zeroed by the 0/1 mask.
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value {
-        let shifted = b.scope("max") { maxMethod.maximum(x, on: b).map { b.subtract(x, $0) } ?? x }
+        let width = inputRange.upper - inputRange.lower
+        let lowered = b.addPublic(x, mask.map { $0 == 0 ? -width : 0 })
+        let shifted = b.scope("max") { maxMethod.maximum(lowered, on: b).map { b.subtract(lowered, $0) } ?? lowered }
         let e = b.scope("exp") { b.multiplyPublic(exp.evaluate(shifted, on: b), mask) }
         return RowOps.dividedByRowSum(e, reciprocal: reciprocal, on: b)
     }
