@@ -21,6 +21,8 @@ public struct RunRequest: Sendable {
     public var causalMask: Bool
     /// The attention nonlinearity, when not the architecture's own ("2quad", "relu-softmax").
     public var attention: String?
+    /// Real weights (nil: seeded GPT-2-scale weights from `seed`).
+    public var weightFile: WeightFile?
     public var seed: UInt64
 
     public init(model: ModelShape, architecture: Architecture, profile: ProtocolProfile, network: NetworkModel, tokens: Int,
@@ -83,7 +85,7 @@ public enum ModelRunner {
     /// - Throws: configuration errors (`TransformerError`, `ApproximationError`, `TwoPartyError`, `CKKSError`).
     /// `progress` is called after each block with (blocks done, blocks).
     public static func execute(_ r: RunRequest, progress: ((Int, Int) -> Void)? = nil) throws -> RunReport {
-        let weights = ModelWeights(shape: r.model, seed: r.seed)
+        let weights = try modelWeights(r)
         let approximate = try configuration(r, exact: false)
         let model = TransformerModel(configuration: approximate, weights: weights)
         let recorder = AccuracyRecorder(approximations: approximate.approximations, attentionFunction: approximate.attention)
@@ -128,6 +130,19 @@ public enum ModelRunner {
                       meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)), failure: failure, accuracy: recorder.report)
     }
 
+    /// The request's weights: its file (checked against the shape and the context length)
+    /// or seeded ones.
+    ///
+    /// - Throws: `TransformerError.invalidOption` when the file does not fit.
+    public static func modelWeights(_ r: RunRequest) throws(TransformerError) -> ModelWeights {
+        guard let file = r.weightFile else { return ModelWeights(shape: r.model, seed: r.seed) }
+        let w = try ModelWeights(shape: r.model, file: file)
+        if let p = w.maximumPositions, r.tokens > p {
+            throw .invalidOption("\(file.path) has position embeddings for \(p) tokens; the run asks for \(r.tokens)")
+        }
+        return w
+    }
+
     static func ckksBackend(_ r: RunRequest, tracksValues: Bool) throws -> CKKSBackend {
         guard let ckks = r.profile.ckks else { throw TwoPartyError.unsupported("\(r.profile.name) is not a CKKS profile") }
         let b = try CKKSBackend(parameters: ckks.parameters, latency: ckks.latency, comparisonBound: ckks.comparisonBound,
@@ -168,7 +183,7 @@ extension ModelRunner {
         guard r.profile.fieldModulus == nil else {
             throw TwoPartyError.unsupported("estimate fidelity for prime-field profiles; use execute")
         }
-        let model = TransformerModel(configuration: try configuration(r, exact: false), weights: ModelWeights(shape: r.model, seed: r.seed))
+        let model = TransformerModel(configuration: try configuration(r, exact: false), weights: try modelWeights(r))
         var trace = [NonlinearityCall]()
         let input = Tensor<Double>(uncheckedShape: [r.tokens, r.includeEmbeddings ? r.model.vocabulary : r.model.width], scalars: [])
         if r.profile.ckks != nil {

@@ -33,7 +33,7 @@ public struct Scenario: Sendable {
 
     /// Every key a scenario file accepts.
     public static let keys = ["name", "description", "model", "architecture", "protocol", "network", "tokens", "layers", "ffn_keep",
-                              "embeddings", "causal_mask", "attention", "fidelity", "seed", "precision", "approximations"]
+                              "embeddings", "causal_mask", "attention", "fidelity", "seed", "precision", "approximations", "weights"]
     static let modelKeys = ["preset", "name", "layers", "heads", "width", "ffn_width", "vocabulary"]
     static let networkKeys = ["name", "bandwidth_mbps", "rtt_ms", "source"]
     static let twoPartyPrecisionKeys = ["ring_bits", "fractional_bits"]
@@ -98,6 +98,12 @@ public struct Scenario: Sendable {
                                  ffnKeep: ffnKeep, includeEmbeddings: try top["embeddings"]?.bool() ?? true,
                                  causalMask: try top["causal_mask"]?.bool() ?? true, seed: seedValue)
         if let node = top["attention"] { request.attention = try node.choice(ModelConfiguration.attentionFunctions) }
+        if let node = top["weights"] {
+            let given = try node.string()
+            let path = given.hasPrefix("/") ? given : URL(fileURLWithPath: point.directory).appendingPathComponent(given).path
+            do { request.weightFile = try WeightFile.load(path: path) } catch { throw node.error(error.description) }
+            do { _ = try ModelRunner.modelWeights(request) } catch { throw node.error(error.description) }
+        }
         do { _ = try ModelRunner.configuration(request, exact: false) } catch let e as CustomStringConvertible & Error {
             throw root.error(e.description)
         } catch {

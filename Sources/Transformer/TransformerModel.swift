@@ -125,9 +125,29 @@ public struct TransformerModel: Sendable {
         return y
     }
 
-    /// The input embedding: one-hot tokens [T × V] · W_emb [V × d] (the client's tokens are private).
+    /// x·W (+ the bias `name.bias` when the weights have one: a public addition).
+    func projected<B: ModelBackend>(_ x: B.Value, _ name: String, layer: Int, _ w: WeightMatrix, bias: Tensor<Double>? = nil, on b: B) -> B.Value {
+        let y = b.linear(x, w)
+        guard let bias = bias ?? weights.vector("\(name).bias", layer: layer) else { return y }
+        return b.addPublic(y, bias)
+    }
+
+    /// LayerNorm, then its gain and bias when the weights have them (`which`: "ln1", "ln2", "lnf").
+    func layerNorm<B: ModelBackend>(_ x: B.Value, _ which: String, layer: Int?, on b: B, trace: inout [NonlinearityCall],
+                                    observe: ForwardObserver?) -> B.Value {
+        var y = apply("layernorm", x, layer: layer, on: b, trace: &trace, observe: observe)
+        if let gain = weights.vector("\(which).gain", layer: layer ?? -1) { y = b.multiplyPublic(y, gain) }
+        if let bias = weights.vector("\(which).bias", layer: layer ?? -1) { y = b.addPublic(y, bias) }
+        return y
+    }
+
+    /// The input embedding: one-hot tokens [T × V] · W_emb [V × d] (the client's tokens are
+    /// private), plus the position embeddings when the weights have them.
     public func embed<B: ModelBackend>(_ oneHot: B.Value, on b: B) -> B.Value {
-        b.scope("embedding") { b.linear(oneHot, weights.matrix("wte", layer: -1, rows: shape.vocabulary, columns: shape.width)) }
+        b.scope("embedding") {
+            let e = b.linear(oneHot, weights.matrix("wte", layer: -1, rows: shape.vocabulary, columns: shape.width))
+            return weights.positions(tokens: configuration.tokens).map { b.addPublic(e, $0) } ?? e
+        }
     }
 
     /// The blocks, the final LayerNorm where the architecture has one, and the vocabulary
@@ -143,7 +163,7 @@ public struct TransformerModel: Sendable {
             progress?(layer + 1, shape.layers)
         }
         if configuration.architecture.hasLayerNorm {
-            h = b.scope("final") { apply("layernorm", h, layer: nil, on: b, trace: &trace, observe: observe) }
+            h = b.scope("final") { layerNorm(h, "lnf", layer: nil, on: b, trace: &trace, observe: observe) }
         }
         if configuration.includeEmbeddings {
             h = b.scope("lm-head") { b.linear(h, weights.matrix("wte.T", layer: -1, rows: shape.width, columns: shape.vocabulary)) }
@@ -155,10 +175,10 @@ public struct TransformerModel: Sendable {
     public func block<B: ModelBackend>(_ x: B.Value, layer: Int, on b: B, trace: inout [NonlinearityCall],
                                        observe: ForwardObserver? = nil) -> B.Value {
         let a = configuration.architecture, t = configuration.tokens, d = shape.width, heads = shape.heads, dh = shape.headWidth
-        let attnInput = a.hasLayerNorm ? apply("layernorm", x, layer: layer, on: b, trace: &trace, observe: observe) : x
+        let attnInput = a.hasLayerNorm ? layerNorm(x, "ln1", layer: layer, on: b, trace: &trace, observe: observe) : x
         let attention = b.scope("attention") { () -> B.Value in
             func project(_ name: String) -> B.Value {
-                let y = b.linear(attnInput, weights.matrix(name, layer: layer, rows: d, columns: d))
+                let y = projected(attnInput, name, layer: layer, weights.matrix(name, layer: layer, rows: d, columns: d), on: b)
                 return b.transposed(b.reshaped(y, [t, heads, dh]), [1, 0, 2])   // [H, T, dh]
             }
             let q = project("q"), k = project("k"), v = project("v")
@@ -167,23 +187,29 @@ public struct TransformerModel: Sendable {
             let scores = b.multiplyConstant(b.privateMatmul(q, b.transposed(k, [0, 2, 1])), 1 / Double(dh).squareRoot())
             let probabilities = apply(configuration.attention, scores, layer: layer, mask: attentionMask, on: b, trace: &trace, observe: observe)
             let context = b.reshaped(b.transposed(b.privateMatmul(probabilities, v), [1, 0, 2]), [t, d])
-            return b.linear(context, weights.matrix("o", layer: layer, rows: d, columns: d))
+            return projected(context, "o", layer: layer, weights.matrix("o", layer: layer, rows: d, columns: d), on: b)
         }
         let h = b.add(x, attention)
         guard a != .aero || layer < (configuration.ffnKeep ?? shape.layers) else { return h }
-        let ffnInput = a.hasLayerNorm ? apply("layernorm", h, layer: layer, on: b, trace: &trace, observe: observe) : h
+        let ffnInput = a.hasLayerNorm ? layerNorm(h, "ln2", layer: layer, on: b, trace: &trace, observe: observe) : h
         let ffn = b.scope("ffn") { () -> B.Value in
-            if a.fusedFFN { return b.linear(ffnInput, weights.fusedFFN(layer: layer, alpha: configuration.ffnScaleAlpha)) }
-            let up = b.linear(ffnInput, weights.matrix("ffn.in", layer: layer, rows: d, columns: shape.ffnWidth))
+            let alpha = configuration.ffnScaleAlpha
+            if a.fusedFFN {
+                let w = weights.fusedFFN(layer: layer, alpha: alpha)
+                let y = b.linear(ffnInput, w)
+                return weights.fusedFFNBias(layer: layer, alpha: alpha).map { b.addPublic(y, $0) } ?? y
+            }
+            let up = projected(ffnInput, "ffn.in", layer: layer, weights.matrix("ffn.in", layer: layer, rows: d, columns: shape.ffnWidth), on: b)
             let activated: B.Value = switch a.activation {
             case .gelu: apply("gelu", up, layer: layer, on: b, trace: &trace, observe: observe)
             case .relu: apply("relu", up, layer: layer, on: b, trace: &trace, observe: observe)
             case .none: up
             }
-            let scale = a == .sm ? configuration.ffnScaleAlpha : 1
+            let scale = a == .sm ? alpha : 1
             let wout = weights.matrix("ffn.out", layer: layer, rows: shape.ffnWidth, columns: d)
             let scaled = scale == 1 ? wout : WeightMatrix(rows: wout.rows, columns: wout.columns) { wout.values.map { $0 / scale } }
-            return b.linear(activated, scaled)
+            let bias = weights.vector("ffn.out.bias", layer: layer).map { scale == 1 ? $0 : $0.map { $0 / scale } }
+            return projected(activated, "ffn.out", layer: layer, scaled, bias: bias, on: b)
         }
         return b.add(h, ffn)
     }
