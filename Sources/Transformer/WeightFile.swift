@@ -84,13 +84,13 @@ public struct WeightFile: Sendable {
         guard let entry = entries[name] else {
             throw .noSuchTensor(path: path, name: name, suggestions: Self.namesNearest(to: name, in: Array(entries.keys)))
         }
-        return Tensor(uncheckedShape: entry.shape, scalars: entry.decode())
+        return entry.decodedTensor()
     }
 
     /// Every tensor, converted as by `tensor(_:)`. Holds them all in memory at 8 bytes per
     /// element: prefer `tensor(_:)` for large models.
     public func allTensors() -> [String: Tensor<Double>] {
-        entries.mapValues { Tensor(uncheckedShape: $0.shape, scalars: $0.decode()) }
+        entries.mapValues { $0.decodedTensor() }
     }
 
     /// Up to `limit` of `names` sharing the longest non-empty common prefix with `name`, sorted.
@@ -396,7 +396,16 @@ extension WeightFile {
 // MARK: - Decoding
 
 extension WeightFile.Entry {
-    /// The elements as `Double`, row-major.
+    /// The tensor, row-major. Column-major (Fortran-order) data is the row-major tensor of
+    /// the reversed shape, transposed back.
+    func decodedTensor() -> Tensor<Double> {
+        let values = decode()
+        guard isColumnMajor, shape.count > 1 else { return Tensor(uncheckedShape: shape, scalars: values) }
+        let reversed = Tensor(uncheckedShape: shape.reversed(), scalars: values)
+        return (try? reversed.transposed(Array(shape.indices.reversed()))) ?? reversed
+    }
+
+    /// The elements as `Double`, in storage order.
     func decode() -> [Double] {
         switch dtype {
         case .float64: decode(UInt64.self) { Double(bitPattern: $0) }
@@ -421,27 +430,7 @@ extension WeightFile.Entry {
                     let raw = bytes.loadUnaligned(fromByteOffset: start + index * width, as: Raw.self)
                     return convert(bigEndian ? Raw(bigEndian: raw) : Raw(littleEndian: raw))
                 }
-                if isColumnMajor {
-                    // Walk the output row-major with an odometer; the column-major position of
-                    // index (i0, …, ik) is i0 + d0·(i1 + d1·(…)), so axis a has stride d0·…·d(a−1).
-                    var strides = [Int](repeating: 1, count: shape.count)
-                    for axis in shape.indices.dropFirst() { strides[axis] = strides[axis - 1] * shape[axis - 1] }
-                    var index = [Int](repeating: 0, count: shape.count), source = 0
-                    for i in 0..<count {
-                        out[i] = element(source)
-                        var axis = shape.count - 1
-                        while axis >= 0 {
-                            index[axis] += 1
-                            source += strides[axis]
-                            if index[axis] < shape[axis] { break }
-                            source -= strides[axis] * shape[axis]
-                            index[axis] = 0
-                            axis -= 1
-                        }
-                    }
-                } else {
-                    for i in 0..<count { out[i] = element(i) }
-                }
+                for i in 0..<count { out[i] = element(i) }
                 initialized = count
             }
         }
