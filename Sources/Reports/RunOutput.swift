@@ -40,7 +40,7 @@ public enum RunOutput {
         return [
             "scenario": run.scenario.name, "label": run.scenario.label, "sweep": sweep,
             "model": q.model.name, "layers": q.model.layers, "architecture": q.architecture.rawValue, "protocol": q.profile.name,
-            "attention": q.attention ?? q.architecture.attentionFunction, "network": q.network.name, "tokens": q.tokens, "include_embeddings": q.includeEmbeddings, "causal_mask": q.causalMask,
+            "attention": q.attention ?? q.architecture.attentionFunction, "network": q.network.name, "tokens": q.tokens, "batch": q.batch, "include_embeddings": q.includeEmbeddings, "causal_mask": q.causalMask,
             "seed": q.seed, "fidelity": r.fidelity.rawValue,
             "totals": totals(r.totals, r.latency),
             "by_nonlinearity": byNonlinearity,
@@ -86,7 +86,7 @@ public enum RunOutput {
     public static func table(_ run: ScenarioResult, byLayer: Bool) -> String {
         let r = run.report, q = r.request
         var lines = ["\(run.scenario.label == run.scenario.name ? "" : "[\(run.scenario.label)] ")\(q.model.name) (\(q.model.layers) layers) " +
-                     "\(q.architecture.rawValue), T = \(q.tokens), \(q.profile.name) on \(q.network.name), \(r.fidelity.rawValue)" +
+                     "\(q.architecture.rawValue), T = \(q.tokens)\(q.batch > 1 ? ", B = \(q.batch)" : ""), \(q.profile.name) on \(q.network.name), \(r.fidelity.rawValue)" +
                      (q.includeEmbeddings ? "" : ", no embeddings") + (q.causalMask ? "" : ", no causal mask")]
         let errors = Dictionary(uniqueKeysWithValues: (r.accuracy?.byNonlinearity ?? []).map { ($0.name, $0) })
         let header = column("", 14, right: false) + column("comm", 13) + column("rounds", 8) + column("mults", 13) + column("depth", 6)

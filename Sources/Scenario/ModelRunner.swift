@@ -21,6 +21,10 @@ public struct RunRequest: Sendable {
     public var causalMask: Bool
     /// The attention nonlinearity, when not the architecture's own ("2quad", "relu-softmax").
     public var attention: String?
+    /// B: sequences per forward pass.
+    public var batch = 1
+    /// B·T: rows of the hidden state.
+    public var rows: Int { batch * tokens }
     /// Real weights (nil: seeded GPT-2-scale weights from `seed`).
     public var weightFile: WeightFile?
     public var seed: UInt64
@@ -73,6 +77,7 @@ public enum ModelRunner {
         var config = ModelConfiguration(shape: r.model, architecture: r.architecture, tokens: r.tokens, ffnKeep: r.ffnKeep,
                                         includeEmbeddings: r.includeEmbeddings, causalMask: r.causalMask, attention: r.attention,
                                         approximations: [:])
+        config.batch = r.batch
         for f in config.requiredFunctions {
             let length = f == "layernorm" ? r.model.width : r.tokens
             let approximation = try r.profile.approximation(for: f, length: length)
@@ -94,11 +99,11 @@ public enum ModelRunner {
         var g = UniformInputs(seed: r.seed)
         let input: Tensor<Double>
         if r.includeEmbeddings {
-            var oneHot = [Double](repeating: 0, count: r.tokens * r.model.vocabulary)
-            for t in 0..<r.tokens { oneHot[t * r.model.vocabulary + Int(g.next(in: try Interval(0, Double(r.model.vocabulary) - 0.5)))] = 1 }
-            input = Tensor(uncheckedShape: [r.tokens, r.model.vocabulary], scalars: oneHot)
+            var oneHot = [Double](repeating: 0, count: r.rows * r.model.vocabulary)
+            for t in 0..<r.rows { oneHot[t * r.model.vocabulary + Int(g.next(in: try Interval(0, Double(r.model.vocabulary) - 0.5)))] = 1 }
+            input = Tensor(uncheckedShape: [r.rows, r.model.vocabulary], scalars: oneHot)
         } else {
-            input = try Tensor(shape: [r.tokens, r.model.width], element: { _ in g.next(in: try Interval(-1, 1)) })
+            input = try Tensor(shape: [r.rows, r.model.width], element: { _ in g.next(in: try Interval(-1, 1)) })
         }
         var trace = [NonlinearityCall]()
         let plain = PlaintextBackend()
@@ -185,7 +190,7 @@ extension ModelRunner {
         }
         let model = TransformerModel(configuration: try configuration(r, exact: false), weights: try modelWeights(r))
         var trace = [NonlinearityCall]()
-        let input = Tensor<Double>(uncheckedShape: [r.tokens, r.includeEmbeddings ? r.model.vocabulary : r.model.width], scalars: [])
+        let input = Tensor<Double>(uncheckedShape: [r.rows, r.includeEmbeddings ? r.model.vocabulary : r.model.width], scalars: [])
         if r.profile.ckks != nil {
             let b = try ckksBackend(r, tracksValues: false)
             _ = ckksForward(model, input: input, on: b, request: r, trace: &trace, progress: nil, observe: nil)

@@ -32,7 +32,7 @@ public struct Scenario: Sendable {
     }
 
     /// Every key a scenario file accepts.
-    public static let keys = ["name", "description", "model", "architecture", "protocol", "network", "tokens", "layers", "ffn_keep",
+    public static let keys = ["name", "description", "model", "architecture", "protocol", "network", "tokens", "batch", "layers", "ffn_keep",
                               "embeddings", "causal_mask", "attention", "fidelity", "seed", "precision", "approximations", "weights"]
     static let modelKeys = ["preset", "name", "layers", "heads", "width", "ffn_width", "vocabulary"]
     static let networkKeys = ["name", "bandwidth_mbps", "rtt_ms", "source"]
@@ -97,6 +97,10 @@ public struct Scenario: Sendable {
         var request = RunRequest(model: shape, architecture: architecture, profile: profile, network: network, tokens: tokens,
                                  ffnKeep: ffnKeep, includeEmbeddings: try top["embeddings"]?.bool() ?? true,
                                  causalMask: try top["causal_mask"]?.bool() ?? true, seed: seedValue)
+        if let node = top["batch"] {
+            request.batch = try node.int()
+            guard request.batch >= 1 else { throw node.error("the batch must be ≥ 1, got \(request.batch)") }
+        }
         if let node = top["attention"] { request.attention = try node.choice(ModelConfiguration.attentionFunctions) }
         if let node = top["weights"] {
             let given = try node.string()

@@ -27,8 +27,11 @@ public typealias ForwardObserver = (ForwardEvent) -> Void
 public struct ModelConfiguration: Sendable {
     public var shape: ModelShape
     public var architecture: Architecture
-    /// T: tokens in the forward pass (one prefill).
+    /// T: tokens per sequence in the forward pass (one prefill).
     public var tokens: Int
+    /// B: independent sequences processed together; hidden states are [B·T × d], attention
+    /// is per sequence ([B·H, T, T]).
+    public var batch: Int = 1
     /// AERO: keep only the first K FFNs (nil: all).
     public var ffnKeep: Int?
     /// Include the token embedding and the vocabulary projection (end-to-end measurements do).
@@ -62,6 +65,7 @@ public struct ModelConfiguration: Sendable {
     public func validate() throws(TransformerError) {
         try shape.validate()
         guard tokens > 0 else { throw .invalidOption("the context length must be positive, got \(tokens)") }
+        guard batch > 0 else { throw .invalidOption("the batch must be positive, got \(batch)") }
         if let k = ffnKeep {
             guard architecture == .aero else { throw .invalidOption("ffn-keep applies to the aero architecture only") }
             guard (0...shape.layers).contains(k) else { throw .invalidOption("ffn-keep must be 0…\(shape.layers), got \(k)") }
@@ -141,12 +145,14 @@ public struct TransformerModel: Sendable {
         return y
     }
 
-    /// The input embedding: one-hot tokens [T × V] · W_emb [V × d] (the client's tokens are
+    /// The input embedding: one-hot tokens [B·T × V] · W_emb [V × d] (the client's tokens are
     /// private), plus the position embeddings when the weights have them.
     public func embed<B: ModelBackend>(_ oneHot: B.Value, on b: B) -> B.Value {
         b.scope("embedding") {
             let e = b.linear(oneHot, weights.matrix("wte", layer: -1, rows: shape.vocabulary, columns: shape.width))
-            return weights.positions(tokens: configuration.tokens).map { b.addPublic(e, $0) } ?? e
+            guard let p = weights.positions(tokens: configuration.tokens) else { return e }
+            let repeated = Array(repeating: p.scalars, count: configuration.batch).flatMap { $0 }
+            return b.addPublic(e, Tensor(uncheckedShape: [configuration.batch * configuration.tokens, shape.width], scalars: repeated))
         }
     }
 
@@ -175,18 +181,22 @@ public struct TransformerModel: Sendable {
     public func block<B: ModelBackend>(_ x: B.Value, layer: Int, on b: B, trace: inout [NonlinearityCall],
                                        observe: ForwardObserver? = nil) -> B.Value {
         let a = configuration.architecture, t = configuration.tokens, d = shape.width, heads = shape.heads, dh = shape.headWidth
+        let batch = configuration.batch
         let attnInput = a.hasLayerNorm ? layerNorm(x, "ln1", layer: layer, on: b, trace: &trace, observe: observe) : x
         let attention = b.scope("attention") { () -> B.Value in
             func project(_ name: String) -> B.Value {
                 let y = projected(attnInput, name, layer: layer, weights.matrix(name, layer: layer, rows: d, columns: d), on: b)
-                return b.transposed(b.reshaped(y, [t, heads, dh]), [1, 0, 2])   // [H, T, dh]
+                guard batch > 1 else { return b.transposed(b.reshaped(y, [t, heads, dh]), [1, 0, 2]) }   // [H, T, dh]
+                return b.reshaped(b.transposed(b.reshaped(y, [batch, t, heads, dh]), [0, 2, 1, 3]), [batch * heads, t, dh])
             }
             let q = project("q"), k = project("k"), v = project("v")
             // Scores with the 1/√dh temperature folded into W_q would be free; here it is applied
             // to the scores as a public constant, as the reference implementations do.
             let scores = b.multiplyConstant(b.privateMatmul(q, b.transposed(k, [0, 2, 1])), 1 / Double(dh).squareRoot())
             let probabilities = apply(configuration.attention, scores, layer: layer, mask: attentionMask, on: b, trace: &trace, observe: observe)
-            let context = b.reshaped(b.transposed(b.privateMatmul(probabilities, v), [1, 0, 2]), [t, d])
+            let weighted = b.privateMatmul(probabilities, v)   // [B·H, T, dh]
+            let context = batch == 1 ? b.reshaped(b.transposed(weighted, [1, 0, 2]), [t, d])
+                : b.reshaped(b.transposed(b.reshaped(weighted, [batch, heads, t, dh]), [0, 2, 1, 3]), [batch * t, d])
             return projected(context, "o", layer: layer, weights.matrix("o", layer: layer, rows: d, columns: d), on: b)
         }
         let h = b.add(x, attention)

@@ -14,6 +14,7 @@ struct ScenarioOptions: ParsableArguments {
     @Option(name: .customLong("protocol"), help: "Protocol profile name or path (key: protocol).") var protocolName: String?
     @Option(help: "Network preset (key: network).") var network: String?
     @Option(name: [.customLong("seq"), .customLong("tokens")], help: "Context length T (key: tokens).") var tokens: String?
+    @Option(help: "Sequences per forward pass B (key: batch).") var batch: String?
     @Option(help: "Run only the first N blocks (key: layers).") var layers: String?
     @Option(name: .customLong("ffn-keep"), help: "AERO: keep the first K FFNs (key: ffn_keep).") var ffnKeep: String?
     @Flag(name: .customLong("no-embeddings"), help: "Leave out the token embedding and the vocabulary projection (key: embeddings).")
@@ -44,6 +45,7 @@ struct ScenarioOptions: ParsableArguments {
         set("protocol", protocolName)
         set("network", network)
         set("tokens", tokens)
+        set("batch", batch)
         set("layers", layers)
         set("ffn_keep", ffnKeep)
         set("fidelity", fidelity)

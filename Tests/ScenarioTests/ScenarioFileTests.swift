@@ -121,6 +121,24 @@ struct ScenarioFileTests {
         #expect(attention.message.contains("2quad"))
     }
 
+    /// A batch runs B sequences in the same rounds, with more bytes; estimate = execute.
+    @Test func batchSharesTheRounds() throws {
+        let runs = try resolve("""
+        protocol: crypten
+        model: {name: tiny, layers: 1, heads: 2, width: 16, ffn_width: 64, vocabulary: 32}
+        tokens: 4
+        batch: [1, 3]
+        """).map { s in
+            var e = s
+            e.fidelity = .estimate
+            return (executed: try s.run().report, estimated: try e.run().report)
+        }
+        #expect(runs.allSatisfy { $0.executed.totals == $0.estimated.totals })
+        #expect(runs[1].executed.totals.batchedRounds == runs[0].executed.totals.batchedRounds)
+        #expect(runs[1].executed.totals.bytes > 2 * runs[0].executed.totals.bytes)
+        #expect(failure("protocol: crypten\nbatch: 0\n")?.key == "batch")
+    }
+
     @Test func customModelAndNetwork() throws {
         let runs = try resolve("""
         protocol: crypten

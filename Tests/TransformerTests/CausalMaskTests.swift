@@ -88,3 +88,29 @@ struct CausalMaskTests {
         #expect(Array(a.scalars[0..<30]) == Array(b.scalars[0..<30]))
     }
 }
+
+@Suite("Batches")
+struct BatchTests {
+    /// Two copies of a sequence in one batch give, row for row, the single sequence's output
+    /// (attention stays within each sequence).
+    @Test(arguments: [Architecture.baseline, .aero, .powerSoftmax])
+    func batchRowsEqualSingleSequences(architecture: Architecture) throws {
+        let shape = ModelShape(name: "tiny", layers: 2, heads: 2, width: 8, ffnWidth: 16, vocabulary: 10)
+        var config = ModelConfiguration(shape: shape, architecture: architecture, tokens: 5, includeEmbeddings: false,
+                                        approximations: try exactApproximations())
+        let weights = ModelWeights(shape: shape, seed: 4, standardDeviation: 0.3)
+        let x = try Tensor<Double>(shape: [5, 8], element: { Double(($0 * 13) % 11) / 11 - 0.5 })
+        var trace = [NonlinearityCall]()
+        let single = TransformerModel(configuration: config, weights: weights).forward(x, on: PlaintextBackend(), trace: &trace)
+        config.batch = 3
+        try config.validate()
+        var y = x
+        y.scalars = y.scalars.map { $0 * 0.5 }
+        let batched = TransformerModel(configuration: config, weights: weights)
+            .forward(Tensor(uncheckedShape: [15, 8], scalars: x.scalars + y.scalars + x.scalars), on: PlaintextBackend(), trace: &trace)
+        #expect(batched.shape == [15, 8])
+        #expect(zip(batched.scalars[0..<40], single.scalars).allSatisfy { abs($0 - $1) < 1e-12 })
+        #expect(zip(batched.scalars[80..<120], single.scalars).allSatisfy { abs($0 - $1) < 1e-12 })
+        #expect(Array(batched.scalars[40..<80]) != Array(single.scalars))
+    }
+}
