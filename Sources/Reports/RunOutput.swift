@@ -77,7 +77,7 @@ public enum RunOutput {
     // MARK: Terminal table
 
     static func column(_ s: String, _ width: Int, right: Bool = true) -> String {
-        s.count >= width ? s + " " : (right ? String(repeating: " ", count: width - s.count) + s : s + String(repeating: " ", count: width - s.count))
+        s.count >= width ? (right ? " " + s : s + " ") : (right ? String(repeating: " ", count: width - s.count) + s : s + String(repeating: " ", count: width - s.count))
     }
 
     static func scientific(_ v: Double) -> String { v.isNaN ? "–" : (v.isInfinite ? "inf" : String(format: "%.2e", v)) }
