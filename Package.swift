@@ -89,7 +89,7 @@ if ProcessInfo.processInfo.environment["PISIM_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(
             name: "PISimBenchmarks",
-            dependencies: ["Arithmetic", "Tensors", "Randomness", "Backend", "Approximation", "TwoParty"],
+            dependencies: ["Arithmetic", "Tensors", "Randomness", "Backend", "Approximation", "TwoParty", "Transformer", "Scenario"],
             path: "Benchmarks/PISimBenchmarks",
             swiftSettings: strictSettings
         )

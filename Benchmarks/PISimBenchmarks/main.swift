@@ -13,6 +13,8 @@ import Tensors
 import Backend
 import Approximation
 import TwoParty
+import Transformer
+import Scenario
 
 /// Results are folded into this heap word so that no measured loop is dead code.
 nonisolated(unsafe) let sink = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
@@ -180,4 +182,34 @@ print(pad("max method", 26) + pad("2PC s", 10) + pad("clear s", 10) + pad("ratio
 for method in [MaxMethod.cryptenLogReduction, .tree] {
     let r = try softmaxBenchmark(maxMethod: method)
     print(pad(method.rawValue, 26) + pad(fmt(r.shared / 1e9, 3), 10) + pad(fmt(r.clear / 1e9, 3), 10) + pad(fmt(r.shared / r.clear, 2), 8) + "\(r.bytes)")
+}
+
+// MARK: - A whole model: execute (shares, ciphertexts) and estimate vs the plaintext forward pass
+
+/// Two GPT-2 small blocks at T = 32 (no embeddings): the forward pass in the clear with the
+/// profile's approximations (the baseline), share-level / ciphertext-level execution, and
+/// the shape-only estimate of the same costs.
+func modelBenchmark(profile name: String, architecture: Architecture) throws -> (clear: Double, execute: Double, estimate: Double) {
+    var shape = try ModelShape.preset("gpt2-small")
+    shape.layers = 2
+    let request = RunRequest(model: shape, architecture: architecture, profile: try ProtocolProfile.load(name), network: .wan, tokens: 32,
+                             includeEmbeddings: false)
+    let model = TransformerModel(configuration: try ModelRunner.configuration(request, exact: false), weights: ModelWeights(shape: shape, seed: 1))
+    let x = try Tensor(shape: [32, shape.width], element: { Double(($0 * 37) % 23) / 23 - 0.5 })
+    let clear = medianNanoseconds(repetitions: 3) {
+        var trace = [NonlinearityCall]()
+        blackHole(model.forward(x, on: PlaintextBackend(), trace: &trace))
+    }
+    let execute = medianNanoseconds(repetitions: 3) { _ = try? ModelRunner.execute(request) }
+    let estimate = medianNanoseconds(repetitions: 3) { _ = try? ModelRunner.estimate(request) }
+    return (clear, execute, estimate)
+}
+
+print("")
+print("Two GPT-2 small blocks, T = 32: clear forward pass (same approximations) vs execute (incl. its exact reference) and estimate")
+print(pad("profile / architecture", 30) + pad("clear s", 10) + pad("execute s", 11) + pad("× clear", 9) + pad("estimate s", 12) + "× clear")
+for (profile, architecture) in [("crypten", Architecture.baseline), ("bumblebee", .baseline), ("ckks-openfhe", .powerSoftmax)] {
+    let r = try modelBenchmark(profile: profile, architecture: architecture)
+    print(pad("\(profile) / \(architecture.rawValue)", 30) + pad(fmt(r.clear / 1e9, 3), 10) + pad(fmt(r.execute / 1e9, 3), 11)
+          + pad(fmt(r.execute / r.clear, 1), 9) + pad(fmt(r.estimate / 1e9, 4), 12) + fmt(r.estimate / r.clear, 3))
 }
