@@ -54,7 +54,7 @@ public final class OperationCounter: ArithmeticBackend {
     public func constant(_ c: Double, shape: [Int]) -> Value { TracedValue(shape: shape, depth: 0, nonscalarDepth: 0) }
 
     func joined(_ a: Value, _ b: Value, deeper: Bool) -> Value {
-        let shape = a.shape.count >= b.shape.count ? a.shape : b.shape
+        let shape = (try? BroadcastPlan(a.shape, b.shape).shape) ?? (a.shape.count >= b.shape.count ? a.shape : b.shape)
         let step = deeper ? 1 : 0
         return TracedValue(shape: shape, depth: max(a.depth, b.depth) + step,
                            nonscalarDepth: max(a.nonscalarDepth, b.nonscalarDepth) + step)

@@ -36,7 +36,8 @@ public final class TwoPartyEngine: @unchecked Sendable {
     /// the ring's range saturate and are counted in `inputOverflows`.
     public func share(_ x: Tensor<Double>) -> SharedTensor {
         let scale = Double(sign: .plus, exponent: f, significand: 1)
-        let limit = Double(sign: .plus, exponent: settings.ringBits - 1, significand: 1) - 1
+        // The largest integer below 2^(k−1) that a Double holds (2^(k−1) − 1 rounds up for k ≥ 55).
+        let limit = Double(sign: .plus, exponent: settings.ringBits - 1, significand: 1).nextDown.rounded(.down)
         var s0 = [UInt64](repeating: 0, count: x.count), s1 = s0
         for (i, v) in x.scalars.enumerated() {
             var y = (v * scale).rounded()
@@ -105,9 +106,12 @@ public final class TwoPartyEngine: @unchecked Sendable {
         return r
     }
 
-    /// Encodes a public constant at `bits` fractional bits.
+    /// Encodes a public constant at `bits` fractional bits (NaN as 0; values beyond Int64
+    /// saturate instead of trapping, then wrap into the ring like any other).
     func encode(_ c: Double, bits: Int) -> UInt64 {
-        UInt64(bitPattern: Int64((c * Double(sign: .plus, exponent: bits, significand: 1)).rounded())) & mask
+        let y = (c * Double(sign: .plus, exponent: bits, significand: 1)).rounded()
+        let bound = Double(sign: .plus, exponent: 63, significand: 1).nextDown
+        return UInt64(bitPattern: Int64(y.isNaN ? 0 : Swift.min(Swift.max(y, -bound), bound))) & mask
     }
 
     /// x + c: party 0 adds the encoded constant.

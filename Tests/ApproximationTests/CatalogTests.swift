@@ -144,3 +144,27 @@ struct CatalogTests {
         #expect(throws: ApproximationError.self) { try FixedPointSpec(parsing: "64") }
     }
 }
+
+@Suite("Invalid inner settings are refused, not run wrong")
+struct InnerSettingsTests {
+    /// An exp-based Newton start with an iteration count the limit exp refuses used to make
+    /// inv-sqrt (and sqrt, LayerNorm) silently return its input.
+    @Test(arguments: [0, 31])
+    func expBasedStartsCheckTheirIterations(k: Int) throws {
+        #expect(throws: ApproximationError.self) { try NewtonInverseSqrt(initial: .cryptenInverseSqrt(expIterations: k), range: Interval(0.1, 10)) }
+        #expect(throws: ApproximationError.self) { try NewtonReciprocal(initial: .cryptenReciprocal(expIterations: k), range: Interval(1, 10)) }
+        #expect(throws: ApproximationError.self) { try CrypTenSigmoid(expIterations: k) }
+        for function in ["inv-sqrt", "sqrt", "layernorm", "sigmoid"] {
+            var o = ApproximationOptions()
+            o.expIterations = k
+            #expect(throws: ApproximationError.self, "\(function)") { try ApproximationCatalog.make(function, o) }
+        }
+    }
+
+    /// The operation counter broadcasts like the other backends: [m, 1] − [1, n] is [m, n].
+    @Test func operationCounterBroadcastsBothWays() {
+        let c = OperationCounter()
+        #expect(c.shape(of: c.subtract(c.input(shape: [3, 1]), c.input(shape: [1, 4]))) == [3, 4])
+        #expect(c.shape(of: c.add(c.input(shape: [2, 3, 1]), c.input(shape: [3, 5]))) == [2, 3, 5])
+    }
+}

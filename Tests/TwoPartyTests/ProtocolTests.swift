@@ -146,3 +146,19 @@ struct ProtocolTests {
 }
 
 func pow2(_ x: Double) -> Double { x * x }
+
+@Suite("Encoding at the edges of the ring")
+struct EncodingEdgeTests {
+    /// Inputs beyond Z/2^64's range (and infinities) saturate with the right sign and are
+    /// counted; non-finite public constants do not trap.
+    @Test func overflowsSaturateWithTheirSign() throws {
+        let engine = try TwoPartyEngine(settings: TwoPartySettings())
+        let x = engine.share(Tensor([1e300, -.infinity, .infinity, 1.5]))
+        #expect(engine.inputOverflows == 3)
+        let y = engine.reconstruct(x).scalars
+        #expect(y[0] > 1e13 && y[2] > 1e13 && y[1] < -1e13)
+        #expect(y[3] == 1.5)
+        _ = engine.addConstant(x, .nan)
+        _ = engine.addConstant(x, .infinity)
+    }
+}

@@ -101,7 +101,7 @@ public enum ApproximationCatalog {
             let range = o.range ?? Interval(uncheckedLower: -8, upper: 8)
             return ReLUApproximation(sign: .composite(iterations: o.iterations ?? 8, bound: max(Swift.abs(range.lower), Swift.abs(range.upper))), range: range)
         case ("sigmoid", "crypten"):
-            return CrypTenSigmoid(expIterations: o.expIterations ?? 8, newtonIterations: o.iterations ?? 3,
+            return try CrypTenSigmoid(expIterations: o.expIterations ?? 8, newtonIterations: o.iterations ?? 3,
                                   range: o.range ?? Interval(uncheckedLower: -64, upper: 64))
         case ("layernorm", "newton"):
             let inner = try NewtonInverseSqrt(iterations: o.reciprocalIterations ?? 3, initial: .cryptenInverseSqrt(expIterations: o.expIterations ?? 8),

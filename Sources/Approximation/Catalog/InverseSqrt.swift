@@ -10,11 +10,13 @@ public struct NewtonInverseSqrt: ElementwiseApproximation {
     public var target: TargetFunction { .inverseSqrt }
     public var method: String { "newton" }
 
-    /// - Throws: `ApproximationError` when the range is not positive or iterations < 0.
+    /// - Throws: `ApproximationError` when the range is not positive, iterations < 0, or the
+    ///   initial guess's exp has an invalid iteration count.
     public init(iterations: Int = 3, initial: InitialGuess = .cryptenInverseSqrt(expIterations: 8),
                 range: Interval) throws(ApproximationError) {
         guard iterations >= 0 else { throw .invalidParameter("iterations must be ≥ 0, got \(iterations)") }
         try TargetFunction.inverseSqrt.validate(range)
+        try initial.validate()
         self.iterations = iterations
         self.initial = initial
         inputRange = range
@@ -25,7 +27,7 @@ public struct NewtonInverseSqrt: ElementwiseApproximation {
     }
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
-        guard var y = try? initial.evaluate(x, on: b) else { return x } // unreachable: validated in init
+        var y = initial.evaluate(x, on: b)
         for _ in 0..<iterations {
             let t = b.addConstant(b.negate(b.multiply(x, b.square(y))), 3)
             y = b.multiplyConstant(b.multiply(y, t), 0.5)

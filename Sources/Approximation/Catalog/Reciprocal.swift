@@ -21,14 +21,24 @@ public enum InitialGuess: Sendable, Hashable {
         }
     }
 
-    func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) throws(ApproximationError) -> B.Value {
+    /// - Throws: `ApproximationError.invalidParameter` when an exp-based start has an
+    ///   iteration count the limit exp refuses (1…30).
+    func validate() throws(ApproximationError) {
+        switch self {
+        case let .cryptenReciprocal(k), let .cryptenInverseSqrt(k): _ = try LimitExponential(iterations: k)
+        case .linear, .constant: break
+        }
+    }
+
+    /// The start y₀; `validate()` must have passed (the approximations' inits call it).
+    func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
         switch self {
         case let .cryptenReciprocal(k):
             // 3·exp(1 − 2x) + 0.003
-            let e = try LimitExponential(iterations: k).evaluate(b.addConstant(b.multiplyInteger(x, -2), 1), on: b)
+            let e = LimitExponential.unchecked(iterations: k).evaluate(b.addConstant(b.multiplyInteger(x, -2), 1), on: b)
             return b.addConstant(b.multiplyInteger(e, 3), 0.003)
         case let .cryptenInverseSqrt(k):
-            let e = try LimitExponential(iterations: k).evaluate(b.negate(b.addConstant(b.multiplyConstant(x, 0.5), 0.2)), on: b)
+            let e = LimitExponential.unchecked(iterations: k).evaluate(b.negate(b.addConstant(b.multiplyConstant(x, 0.5), 0.2)), on: b)
             return b.subtract(b.addConstant(b.multiplyConstant(e, 2.2), 0.2), b.multiplyConstant(x, 1.0 / 1024))
         case let .linear(a, s):
             return b.addConstant(b.multiplyConstant(x, s), a)
@@ -57,13 +67,14 @@ public struct NewtonReciprocal: ElementwiseApproximation {
                 signCorrected: Bool = false) throws(ApproximationError) {
         guard iterations >= 0 else { throw .invalidParameter("iterations must be ≥ 0, got \(iterations)") }
         if !signCorrected { try TargetFunction.reciprocal.validate(range) }
+        try initial.validate()
         self.iterations = iterations
         self.initial = initial
         self.signCorrected = signCorrected
         inputRange = range
         let plain = PlaintextBackend()
         let grid = Tensor(range.uniformGrid(count: 512).map { Swift.abs($0) }.filter { $0 > 0 })
-        let start = plain.reveal(try initial.evaluate(plain.input(grid), on: plain))
+        let start = plain.reveal(initial.evaluate(plain.input(grid), on: plain))
         for (x, y) in zip(grid.scalars, start.scalars) where !(Swift.abs(1 - x * y) < 1) {
             throw .invalidParameter("Newton's reciprocal from \(initial.description) does not converge at x = \(x) (|1 − x·y₀| = \(Swift.abs(1 - x * y)) ≥ 1): narrow the range \(range) or use goldschmidt")
         }
@@ -91,7 +102,7 @@ public struct NewtonReciprocal: ElementwiseApproximation {
 
     /// Newton's iteration for z > 0.
     func positive<B: ArithmeticBackend>(_ z: B.Value, on b: B) -> B.Value {
-        guard var y = b.scope("initial-guess", { try? initial.evaluate(z, on: b) }) else { return z } // unreachable: validated in init
+        var y = b.scope("initial-guess") { initial.evaluate(z, on: b) }
         return b.scope("newton") {
             for _ in 0..<iterations {
                 y = b.subtract(b.multiplyInteger(y, 2), b.multiply(b.square(y), z))

@@ -15,7 +15,12 @@ public struct CrypTenSigmoid: ElementwiseApproximation {
     public var target: TargetFunction { .sigmoid }
     public var method: String { "crypten-reciprocal" }
 
-    public init(expIterations: Int = 8, newtonIterations: Int = 3, range: Interval = Interval(uncheckedLower: -64, upper: 64)) {
+    /// - Throws: `ApproximationError.invalidParameter` for exp iterations outside 1…30 or
+    ///   Newton iterations < 0.
+    public init(expIterations: Int = 8, newtonIterations: Int = 3, range: Interval = Interval(uncheckedLower: -64, upper: 64))
+        throws(ApproximationError) {
+        _ = try LimitExponential(iterations: expIterations)
+        guard newtonIterations >= 0 else { throw .invalidParameter("iterations must be ≥ 0, got \(newtonIterations)") }
         self.expIterations = expIterations
         self.newtonIterations = newtonIterations
         inputRange = range
@@ -28,7 +33,6 @@ public struct CrypTenSigmoid: ElementwiseApproximation {
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
         let s = b.isNegative(x)
         let absX = b.multiply(x, b.addConstant(b.multiplyInteger(s, -2), 1))
-        // Limit exp cannot fail for these fixed, valid parameters.
         let e = LimitExponential.unchecked(iterations: expIterations).evaluate(b.negate(absX), on: b)
         let d = b.addConstant(e, 1)
         var r = b.constant(0.75, shape: b.shape(of: x))
@@ -44,7 +48,7 @@ public struct CrypTenSigmoid: ElementwiseApproximation {
 }
 
 extension LimitExponential {
-    /// For fixed parameters known to be valid (1…30 iterations).
+    /// For iteration counts already validated by the caller's init (1…30).
     static func unchecked(iterations: Int) -> LimitExponential {
         (try? LimitExponential(iterations: min(max(iterations, 1), 30)))!  // unreachable failure: clamped to the valid range
     }
