@@ -101,7 +101,7 @@ public struct ApproximationReport: Sendable, Codable {
         let exact = approximation.reference(input)
         let plain = PlaintextBackend()
         let approx = plain.reveal(approximation.evaluate(plain.input(input), on: plain))
-        let points = approximation.isRowwise ? input.scalars : input.scalars
+        let points = input.scalars
         var report = ApproximationReport(
             function: approximation.function, method: approximation.method,
             degree: approximation.parameters.degree, iterations: approximation.parameters.iterations,

@@ -93,7 +93,15 @@ public protocol ArithmeticBackend: AnyObject {
 
 extension ArithmeticBackend {
     public func scope<T>(_ name: String, _ body: () -> T) -> T { body() }
+}
 
-    /// The number of elements of `value`.
-    public func count(of value: Value) -> Int { shape(of: value).reduce(1, *) }
+extension Double {
+    /// An integer small enough (|c| < 10^15) to multiply shares or slots by as an integer:
+    /// such public products need no truncation and no level.
+    public var isSmallInteger: Bool { self == rounded() && Swift.abs(self) < 1e15 }
+}
+
+extension Tensor where Scalar == Double {
+    /// Every entry `isSmallInteger` (0/1 masks, integer scales).
+    public var isSmallIntegral: Bool { scalars.allSatisfy(\.isSmallInteger) }
 }

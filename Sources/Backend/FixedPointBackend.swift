@@ -67,15 +67,15 @@ public final class FixedPointBackend<Ring: ModularRing>: ArithmeticBackend {
         a.reducing(alongAxis: axis, initial: ring.zero) { ring.add($0, $1) }
     }
 
-    /// Integer entries (0/1 masks) multiply without truncation; others are encoded and truncated.
+    /// m is encoded once per entry (an out-of-range entry counts once, as in `constant`).
     public func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
-        a.broadcasting(m) { x, c in ring.add(x, encodeConstant(c)) }
+        a.broadcasting(m.map(encodeConstant)) { ring.add($0, $1) }
     }
 
+    /// Integer entries (0/1 masks) multiply without truncation; others are encoded and truncated.
     public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
-        a.broadcasting(m) { x, c in
-            c == c.rounded() && abs(c) < 1e15 ? ring.multiply(x, ring.element(Int(c))) : product(x, encodeConstant(c))
-        }
+        let encoded = m.map { c in c.isSmallInteger ? (ring.element(Int(c)), false) : (encodeConstant(c), true) }
+        return a.broadcasting(encoded) { x, e in e.1 ? product(x, e.0) : ring.multiply(x, e.0) }
     }
 
     /// Exact comparison of the centered value (what a comparison protocol outputs).

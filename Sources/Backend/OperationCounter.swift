@@ -54,6 +54,8 @@ public final class OperationCounter: ArithmeticBackend {
     public func constant(_ c: Double, shape: [Int]) -> Value { TracedValue(shape: shape, depth: 0, nonscalarDepth: 0) }
 
     func joined(_ a: Value, _ b: Value, deeper: Bool) -> Value {
+        // Broadcast shape; matrix products (privateMatmul) come through here with
+        // non-broadcasting shapes and set their own.
         let shape = (try? BroadcastPlan(a.shape, b.shape).shape) ?? (a.shape.count >= b.shape.count ? a.shape : b.shape)
         let step = deeper ? 1 : 0
         return TracedValue(shape: shape, depth: max(a.depth, b.depth) + step,
@@ -66,7 +68,7 @@ public final class OperationCounter: ArithmeticBackend {
     public func addConstant(_ a: Value, _ c: Double) -> Value { counts.constantAdditions += 1; return a }
 
     public func multiplyConstant(_ a: Value, _ c: Double) -> Value {
-        if c == c.rounded(), abs(c) < 1e15 { return multiplyInteger(a, Int(c)) }
+        if c.isSmallInteger { return multiplyInteger(a, Int(c)) }
         counts.scalarMultiplications += 1
         var r = a
         r.depth += 1
@@ -93,12 +95,12 @@ public final class OperationCounter: ArithmeticBackend {
     public func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
         counts.constantAdditions += 1
         var r = a
-        r.shape = (try? BroadcastPlan(a.shape, m.shape).shape) ?? a.shape
+        r.shape = BroadcastPlan(unchecked: a.shape, m.shape).shape
         return r
     }
 
     public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
-        if m.scalars.allSatisfy({ $0 == $0.rounded() }) { return multiplyInteger(a, 1) }
+        if m.isSmallIntegral { return multiplyInteger(a, 1) }
         return multiplyConstant(a, 0.5)
     }
 

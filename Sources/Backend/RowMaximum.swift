@@ -9,6 +9,9 @@ extension ArithmeticBackend {
     /// [a ≥ b] as 0/1.
     public func isAtLeast(_ a: Value, _ b: Value) -> Value { oneMinus(isNegative(subtract(a, b))) }
 
+    /// 1 − 2s for a 0/1 value s = [x < 0]: the sign of x as ±1 (local).
+    public func signFromIsNegative(_ s: Value) -> Value { addConstant(multiplyInteger(s, -2), 1) }
+
     /// where(c, x, y) for a 0/1 value c: with two products as CrypTen computes it
     /// (x·c + y·(1 − c), sequential), or with one (y + c·(x − y)).
     public func select(_ c: Value, _ x: Value, _ y: Value, multiplications: Int) -> Value {

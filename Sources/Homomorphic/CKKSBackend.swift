@@ -37,8 +37,6 @@ public final class CKKSBackend: ArithmeticBackend {
     public var comparisonIterations: Int
     /// The first problem met (out of levels, overflow); the caller reports it.
     public private(set) var failure: CKKSError?
-    /// The level of the last result a runner read back (for reports).
-    public var lastOutputLevel = 0
     /// False for "estimate" runs: values are shapes and levels only (no slot integers), and
     /// every cost is recorded exactly as with values (levels, rescales, rotations and
     /// bootstraps depend on shapes and levels, never on the numbers). Overflow cannot be
@@ -199,7 +197,7 @@ public final class CKKSBackend: ArithmeticBackend {
     }
 
     func zipped(_ a: Value, _ b: Value, _ op: (BigInteger, BigInteger) -> BigInteger) -> (shape: [Int], values: [BigInteger]) {
-        guard tracksValues else { return ((try? BroadcastPlan(a.shape, b.shape).shape) ?? a.shape, []) }
+        guard tracksValues else { return (BroadcastPlan(unchecked: a.shape, b.shape).shape, []) }
         let t = Tensor(uncheckedShape: a.shape, scalars: a.values).broadcasting(Tensor(uncheckedShape: b.shape, scalars: b.values), op)
         return (t.shape, t.scalars)
     }
@@ -231,9 +229,9 @@ public final class CKKSBackend: ArithmeticBackend {
 
     /// a + m: m encoded at a's level and scale, a plaintext addition (no level).
     public func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
-        guard tracksValues else { return shapeOnly((try? BroadcastPlan(a.shape, m.shape).shape) ?? a.shape, level: a.level) }
+        guard tracksValues else { return shapeOnly(BroadcastPlan(unchecked: a.shape, m.shape).shape, level: a.level) }
         let s = scale(atLevel: a.level)
-        let z = Tensor(uncheckedShape: a.shape, scalars: a.values).broadcasting(m) { $0 + self.encode($1, scale: s) }
+        let z = Tensor(uncheckedShape: a.shape, scalars: a.values).broadcasting(m.map { encode($0, scale: s) }, +)
         return Value(shape: z.shape, values: z.scalars, level: a.level)
     }
 
@@ -244,7 +242,7 @@ public final class CKKSBackend: ArithmeticBackend {
 
     /// a · c: c encoded so that the rescale lands on Δ_{ℓ+1}; one level.
     public func multiplyConstant(_ a: Value, _ c: Double) -> Value {
-        if c == c.rounded(), abs(c) < 1e15 { return multiplyInteger(a, Int(c)) }
+        if c.isSmallInteger { return multiplyInteger(a, Int(c)) }
         var x = a
         ensureLevel(&x)
         let l = x.level
@@ -257,21 +255,21 @@ public final class CKKSBackend: ArithmeticBackend {
     }
 
     public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
-        if m.scalars.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }) {
-            guard tracksValues else { return shapeOnly((try? BroadcastPlan(a.shape, m.shape).shape) ?? a.shape, level: a.level) }
-            let z = Tensor(uncheckedShape: a.shape, scalars: a.values).broadcasting(m) { $0 * BigInteger(Int($1)) }
+        if m.isSmallIntegral {
+            guard tracksValues else { return shapeOnly(BroadcastPlan(unchecked: a.shape, m.shape).shape, level: a.level) }
+            let z = Tensor(uncheckedShape: a.shape, scalars: a.values).broadcasting(m.map { BigInteger(Int($0)) }, *)
             return Value(shape: z.shape, values: z.scalars, level: a.level)
         }
         var x = a
         ensureLevel(&x)
         let l = x.level, factor = scale(atLevel: l + 1) * primes[depth - l].doubleValue / scale(atLevel: l)
         guard tracksValues else {
-            let r = shapeOnly((try? BroadcastPlan(x.shape, m.shape).shape) ?? x.shape, level: l + 1)
+            let r = shapeOnly(BroadcastPlan(unchecked: x.shape, m.shape).shape, level: l + 1)
             record(.plaintextMultiply, r)
             record(.rescale, r, rescales: 1)
             return r
         }
-        let z = Tensor(uncheckedShape: x.shape, scalars: x.values).broadcasting(m) { $0 * self.encode($1, scale: factor) }
+        let z = Tensor(uncheckedShape: x.shape, scalars: x.values).broadcasting(m.map { encode($0, scale: factor) }, *)
         checkOverflow(z.scalars, level: l)
         let r = Value(shape: z.shape, values: rescaled(z.scalars, atLevel: l), level: l + 1)
         record(.plaintextMultiply, r)
@@ -401,7 +399,7 @@ public final class CKKSBackend: ArithmeticBackend {
 
     /// 1 − sign(x)², sign by the composite polynomial.
     public func isZero(_ a: Value) -> Value {
-        let sign = addConstant(multiplyInteger(isNegative(a), -2), 1)
+        let sign = signFromIsNegative(isNegative(a))
         return addConstant(negate(square(sign)), 1)
     }
 

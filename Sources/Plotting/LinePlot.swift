@@ -55,7 +55,7 @@ public struct LinePlot: Sendable {
         func px(_ v: Double) -> Double { left + (v - xMin) / (xMax - xMin) * plotW }
         func py(_ v: Double) -> Double { top + (1 - (v - yMin) / (yMax - yMin)) * plotH }
         var s = "<g transform=\"translate(\(fmt(originX)),\(fmt(originY)))\" font-family=\"sans-serif\" font-size=\"11\">\n"
-        s += "<text x=\"\(fmt(width / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">\(escape(title))</text>\n"
+        s += "<text x=\"\(fmt(width / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">\(xmlEscaped(title))</text>\n"
         s += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\" fill=\"none\" stroke=\"#444\"/>\n"
         for xv in niceTicks(xMin, xMax) {
             s += "<line x1=\"\(fmt(px(xv)))\" y1=\"\(fmt(top + plotH))\" x2=\"\(fmt(px(xv)))\" y2=\"\(fmt(top + plotH + 4))\" stroke=\"#444\"/>"
@@ -67,8 +67,8 @@ public struct LinePlot: Sendable {
             s += "<line x1=\"\(fmt(left - 4))\" y1=\"\(fmt(py(yv)))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(py(yv)))\" stroke=\"#ddd\"/>"
             s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(py(yv) + 4))\" text-anchor=\"end\">\(logY ? "1e\(Int(yv))" : tick(yv))</text>\n"
         }
-        s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
-        s += "<text transform=\"translate(14,\(fmt(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
+        s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\">\(xmlEscaped(xLabel))</text>\n"
+        s += "<text transform=\"translate(14,\(fmt(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(xmlEscaped(yLabel))</text>\n"
         let legendWidth = 24 + 6.5 * Double(series.map(\.name.count).max() ?? 0)
         let legendX = left + 8
         s += "<rect x=\"\(fmt(legendX - 4))\" y=\"\(fmt(top + 4))\" width=\"\(fmt(legendWidth))\" height=\"\(fmt(15 * Double(series.count) + 6))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
@@ -83,7 +83,7 @@ public struct LinePlot: Sendable {
             s += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>\n"
             let ly = top + 14 + Double(i) * 15
             s += "<line x1=\"\(fmt(legendX))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(legendX + 16))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>"
-            s += "<text x=\"\(fmt(legendX + 20))\" y=\"\(fmt(ly))\">\(escape(line.name))</text>\n"
+            s += "<text x=\"\(fmt(legendX + 20))\" y=\"\(fmt(ly))\">\(xmlEscaped(line.name))</text>\n"
         }
         return s + "</g>\n"
     }
@@ -133,6 +133,7 @@ func niceTicks(_ lo: Double, _ hi: Double) -> [Double] {
 
 func pow10(_ e: Int) -> Double { pow(10, Double(e)) }
 
-func escape(_ s: String) -> String {
+/// `s` with &, < and > escaped for XML/HTML text.
+public func xmlEscaped(_ s: String) -> String {
     s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
 }

@@ -41,20 +41,20 @@ public struct StackedBarChart: Sendable {
         func px(_ v: Double) -> Double { left + v / xMax * plotW }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        s += "<text x=\"\(fmt(width / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">\(escape(title))</text>\n"
+        s += "<text x=\"\(fmt(width / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">\(xmlEscaped(title))</text>\n"
         for t in ticks {
             s += "<line x1=\"\(fmt(px(t)))\" y1=\"\(fmt(top))\" x2=\"\(fmt(px(t)))\" y2=\"\(fmt(top + plotH + 4))\" stroke=\"#ddd\"/>"
             s += "<text x=\"\(fmt(px(t)))\" y=\"\(fmt(top + plotH + 16))\" text-anchor=\"middle\">\(tick(t))</text>\n"
         }
-        s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(top + plotH + 32))\" text-anchor=\"middle\">\(escape(valueLabel))</text>\n"
+        s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(top + plotH + 32))\" text-anchor=\"middle\">\(xmlEscaped(valueLabel))</text>\n"
         for (i, bar) in bars.enumerated() {
             let y = top + step * Double(i) + (step - barH) / 2
-            s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(y + barH - 5))\" text-anchor=\"end\">\(escape(bar.label))</text>\n"
+            s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(y + barH - 5))\" text-anchor=\"end\">\(xmlEscaped(bar.label))</text>\n"
             var x = 0.0
             for (c, v) in bar.values.enumerated() where v > 0 && v.isFinite {
                 let color = LinePlot.palette[c % LinePlot.palette.count]
                 s += "<rect x=\"\(fmt(px(x)))\" y=\"\(fmt(y))\" width=\"\(fmt(px(x + v) - px(x)))\" height=\"\(fmt(barH))\" fill=\"\(color)\">"
-                s += "<title>\(escape(bar.label)) — \(escape(c < categories.count ? categories[c] : "?")): \(tick(v))</title></rect>\n"
+                s += "<title>\(xmlEscaped(bar.label)) — \(xmlEscaped(c < categories.count ? categories[c] : "?")): \(tick(v))</title></rect>\n"
                 x += v
             }
         }
@@ -63,7 +63,7 @@ public struct StackedBarChart: Sendable {
         for (c, name) in categories.enumerated() {
             let lx = left + Double(c % 4) * (plotW / 4), ly = legendTop + Double(c / 4) * 18
             s += "<rect x=\"\(fmt(lx))\" y=\"\(fmt(ly))\" width=\"12\" height=\"12\" fill=\"\(LinePlot.palette[c % LinePlot.palette.count])\"/>"
-            s += "<text x=\"\(fmt(lx + 16))\" y=\"\(fmt(ly + 10))\">\(escape(name))</text>\n"
+            s += "<text x=\"\(fmt(lx + 16))\" y=\"\(fmt(ly + 10))\">\(xmlEscaped(name))</text>\n"
         }
         return s + "</svg>\n"
     }

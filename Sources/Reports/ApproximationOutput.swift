@@ -7,7 +7,7 @@ import Plotting
 public enum ApproximationOutput {
     /// The JSON record of one report (snake_case keys; NaN and ∞ become null).
     public static func record(_ r: ApproximationReport) -> [String: Any] {
-        func number(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+        let number = JSONText.number
         func stats(_ s: ErrorStatistics) -> [String: Any] {
             ["max_abs_error": number(s.maxAbsolute), "max_rel_error": number(s.maxRelative), "rms_error": number(s.rms),
              "argmax_abs": number(s.argmaxAbsolute), "argmax_rel": number(s.argmaxRelative), "samples": s.samples]
@@ -35,8 +35,7 @@ public enum ApproximationOutput {
 
     public static func json(_ reports: [ApproximationReport], single: Bool) throws -> String {
         let value: Any = single && reports.count == 1 ? record(reports[0]) : reports.map(record)
-        let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        return try JSONText.text(value)
     }
 
     static func sci(_ v: Double) -> String { v.isFinite ? String(format: "%.3e", v) : "—" }

@@ -11,7 +11,7 @@ public enum OperationOutput {
     }
 
     public static func record(_ r: OperationReport) -> [String: Any] {
-        func number(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+        let number = JSONText.number
         return [
             "op": r.op, "shape": r.shape, "protocol": r.protocolName, "network": r.network.name, "method": r.method,
             "input_range": [r.inputRange.lower, r.inputRange.upper],
@@ -31,8 +31,7 @@ public enum OperationOutput {
                           "ct_ct_mults": h.ciphertextMultiplications, "pt_mults": h.plaintextMultiplications,
                           "rotations": h.rotations, "rescales": h.rescales, "failure": h.failure ?? NSNull()]) { a, _ in a }
         }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        return try JSONText.text(object)
     }
 
     public static func bytes(_ b: Int) -> String {

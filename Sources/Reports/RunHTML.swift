@@ -24,10 +24,6 @@ public enum RunHTML {
     td{white-space:nowrap}td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}.note{color:#666;font-size:12px}svg{display:block;margin:8px 0}
     """
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
-
     /// Nonlinearity names in order of first appearance, then "linear & other".
     static func categories(_ runs: [ScenarioResult]) -> [String] {
         var names = [String]()
@@ -47,14 +43,14 @@ public enum RunHTML {
     /// The whole page.
     public static func page(_ runs: [ScenarioResult]) -> String {
         let name = runs.first?.scenario.name ?? "PISim"
-        var h = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">", "<title>PISim report: \(escape(name))</title>",
-                 "<style>\(style)</style></head><body>", "<h1>PISim report: \(escape(name))</h1>"]
+        var h = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">", "<title>PISim report: \(xmlEscaped(name))</title>",
+                 "<style>\(style)</style></head><body>", "<h1>PISim report: \(xmlEscaped(name))</h1>"]
         h.append("<p class=\"note\">\(runs.count) run\(runs.count == 1 ? "" : "s"). Communication is both parties' bytes; latency = rounds × RTT + bytes ÷ bandwidth + charged compute. Ratios are to the first run.</p>")
 
         h.append("<h2>Runs</h2><table><tr><th>run</th><th>model</th><th>architecture</th><th>protocol</th><th>network</th><th>T</th><th>comm</th><th>× first</th><th>rounds</th><th>latency (s)</th><th>× first</th><th>max error</th></tr>")
         for (run, ratio) in zip(runs, RunOutput.ratios(runs)) {
             let r = run.report, q = r.request
-            h.append("<tr><td>\(escape(run.scenario.label))</td><td>\(escape(q.model.name)) (\(q.model.layers) L)</td><td>\(q.architecture.rawValue)</td><td>\(escape(q.profile.name))</td><td>\(escape(q.network.name))</td><td>\(q.tokens)</td><td>\(OperationOutput.bytes(r.totals.bytes))</td><td>\(String(format: "%.3f", ratio.comm))</td><td>\(r.totals.batchedRounds)</td><td>\(String(format: "%.3f", r.latency.total))</td><td>\(String(format: "%.3f", ratio.latency))</td><td>\(RunOutput.scientific(r.maxAbsoluteError))</td></tr>")
+            h.append("<tr><td>\(xmlEscaped(run.scenario.label))</td><td>\(xmlEscaped(q.model.name)) (\(q.model.layers) L)</td><td>\(q.architecture.rawValue)</td><td>\(xmlEscaped(q.profile.name))</td><td>\(xmlEscaped(q.network.name))</td><td>\(q.tokens)</td><td>\(OperationOutput.bytes(r.totals.bytes))</td><td>\(String(format: "%.3f", ratio.comm))</td><td>\(r.totals.batchedRounds)</td><td>\(String(format: "%.3f", r.latency.total))</td><td>\(String(format: "%.3f", ratio.latency))</td><td>\(RunOutput.scientific(r.maxAbsoluteError))</td></tr>")
         }
         h.append("</table>")
 
@@ -122,17 +118,17 @@ public enum RunHTML {
 
     static func detail(_ run: ScenarioResult) -> String {
         let r = run.report, q = r.request
-        var h = ["<h3>\(escape(run.scenario.label))</h3>",
-                 "<p class=\"note\">\(escape(q.model.name)) (\(q.model.layers) layers, d = \(q.model.width), H = \(q.model.heads)), \(q.architecture.rawValue), T = \(q.tokens), \(escape(q.profile.name)) on \(escape(q.network.name)) (\(escape(q.network.source))), \(r.fidelity.rawValue), seed \(q.seed)</p>",
+        var h = ["<h3>\(xmlEscaped(run.scenario.label))</h3>",
+                 "<p class=\"note\">\(xmlEscaped(q.model.name)) (\(q.model.layers) layers, d = \(q.model.width), H = \(q.model.heads)), \(q.architecture.rawValue), T = \(q.tokens), \(xmlEscaped(q.profile.name)) on \(xmlEscaped(q.network.name)) (\(xmlEscaped(q.network.source))), \(r.fidelity.rawValue), seed \(q.seed)</p>",
                  "<table><tr><th>nonlinearity</th><th>comm</th><th>rounds</th><th>mults</th><th>depth</th><th>bootstraps</th><th>latency (s)</th><th>max error</th><th>mean error</th><th>out of range</th></tr>"]
-        let errors = Dictionary(uniqueKeysWithValues: (r.accuracy?.byNonlinearity ?? []).map { ($0.name, $0) })
+        let errors = r.errorsByNonlinearity
         func row(_ name: String, _ t: CostTotals, _ l: LatencyBreakdown, _ e: AccuracyReport.Nonlinearity?) -> String {
-            "<tr><td>\(escape(name))</td><td>\(OperationOutput.bytes(t.bytes))</td><td>\(t.batchedRounds)</td><td>\(t.multiplications)</td><td>\(t.depth)</td><td>\(t.bootstraps)</td><td>\(String(format: "%.3f", l.total))</td><td>\(e.map { RunOutput.scientific($0.maxAbsolute) } ?? "–")</td><td>\(e.map { RunOutput.scientific($0.meanAbsolute) } ?? "–")</td><td>\(e.map { "\($0.outOfRange) \($0.outOfRangeUnit)" } ?? "–")</td></tr>"
+            "<tr><td>\(xmlEscaped(name))</td><td>\(OperationOutput.bytes(t.bytes))</td><td>\(t.batchedRounds)</td><td>\(t.multiplications)</td><td>\(t.depth)</td><td>\(t.bootstraps)</td><td>\(String(format: "%.3f", l.total))</td><td>\(e.map { RunOutput.scientific($0.maxAbsolute) } ?? "–")</td><td>\(e.map { RunOutput.scientific($0.meanAbsolute) } ?? "–")</td><td>\(e?.outOfRangeLabel ?? "–")</td></tr>"
         }
         for p in r.byNonlinearity { h.append(row(p.name, p.totals, p.latency, errors[p.name])) }
         h.append(row("total", r.totals, r.latency, nil))
         h.append("</table>")
-        if let f = r.failure { h.append("<p><b>Failed:</b> \(escape(f))</p>") }
+        if let f = r.failure { h.append("<p><b>Failed:</b> \(xmlEscaped(f))</p>") }
         return h.joined(separator: "\n")
     }
 }

@@ -12,7 +12,7 @@ public enum RunOutput {
          "compute_s": l.compute, "bootstraps": t.bootstraps, "rotations": t.rotations]
     }
 
-    static func number(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+    static let number = JSONText.number
 
     /// One run as a JSON object (keys: scenario, model, architecture, protocol, network,
     /// totals, by_nonlinearity, by_layer, error, and the sweep entry it is).
@@ -59,8 +59,7 @@ public enum RunOutput {
                       "ratios_to_first": ratios(runs).map { ["label": $0.label, "comm": number($0.comm), "rounds": number($0.rounds),
                                                               "latency": number($0.latency)] as [String: Any] }] as [String: Any]
         }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        return try JSONText.text(object)
     }
 
     /// Communication, rounds and latency of each run divided by the first's.
@@ -88,7 +87,7 @@ public enum RunOutput {
         var lines = ["\(run.scenario.label == run.scenario.name ? "" : "[\(run.scenario.label)] ")\(q.model.name) (\(q.model.layers) layers) " +
                      "\(q.architecture.rawValue), T = \(q.tokens)\(q.batch > 1 ? ", B = \(q.batch)" : ""), \(q.profile.name) on \(q.network.name), \(r.fidelity.rawValue)" +
                      (q.includeEmbeddings ? "" : ", no embeddings") + (q.causalMask ? "" : ", no causal mask")]
-        let errors = Dictionary(uniqueKeysWithValues: (r.accuracy?.byNonlinearity ?? []).map { ($0.name, $0) })
+        let errors = r.errorsByNonlinearity
         let header = column("", 14, right: false) + column("comm", 13) + column("rounds", 8) + column("mults", 13) + column("depth", 6)
             + column("boots", 7) + column("latency s", 11) + column("max error", 10) + column("out of range", 14)
         lines.append(header)
@@ -99,7 +98,7 @@ public enum RunOutput {
         }
         for p in r.byNonlinearity {
             let e = errors[p.name]
-            lines.append(row(p.name, p.totals, p.latency, error: e?.maxAbsolute, outOfRange: e.map { "\($0.outOfRange) \($0.outOfRangeUnit)" } ?? "–"))
+            lines.append(row(p.name, p.totals, p.latency, error: e?.maxAbsolute, outOfRange: e?.outOfRangeLabel ?? "–"))
         }
         lines.append(row("total", r.totals, r.latency, error: r.maxAbsoluteError.isNaN ? nil : r.maxAbsoluteError, outOfRange: ""))
         if byLayer {
@@ -153,7 +152,7 @@ public enum RunOutput {
             let r = run.report, q = r.request
             let prefix = [run.scenario.name] + run.scenario.assignments.map(\.value)
                 + [q.model.name, "\(q.model.layers)", q.architecture.rawValue, q.profile.name, q.network.name, "\(q.tokens)", r.fidelity.rawValue]
-            let errors = Dictionary(uniqueKeysWithValues: (r.accuracy?.byNonlinearity ?? []).map { ($0.name, $0) })
+            let errors = r.errorsByNonlinearity
             func line(_ part: String, _ name: String, _ t: CostTotals, _ l: LatencyBreakdown, _ maxError: Double?, _ meanError: Double?,
                       _ outOfRange: Int?) -> String {
                 let values = [part, name, "\(t.bytes)", "\(t.batchedRounds)", "\(t.multiplications)", "\(t.depth)", "\(t.bootstraps)",
@@ -191,14 +190,14 @@ public enum RunOutput {
                     "`\(q.network.name)`, \(r.fidelity.rawValue)", "",
                     "| nonlinearity | comm | rounds | mults | depth | bootstraps | latency (s) | max error | out of range |",
                     "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-            let errors = Dictionary(uniqueKeysWithValues: (r.accuracy?.byNonlinearity ?? []).map { ($0.name, $0) })
+            let errors = r.errorsByNonlinearity
             func row(_ name: String, _ t: CostTotals, _ l: LatencyBreakdown, _ e: Double?, _ o: String) -> String {
                 "| \(name) | \(OperationOutput.bytes(t.bytes)) | \(t.batchedRounds) | \(t.multiplications) | \(t.depth) | \(t.bootstraps) | " +
                     "\(String(format: "%.3f", l.total)) | \(e.map(scientific) ?? "–") | \(o) |"
             }
             for p in r.byNonlinearity {
                 let e = errors[p.name]
-                out.append(row(p.name, p.totals, p.latency, e?.maxAbsolute, e.map { "\($0.outOfRange) \($0.outOfRangeUnit)" } ?? "–"))
+                out.append(row(p.name, p.totals, p.latency, e?.maxAbsolute, e?.outOfRangeLabel ?? "–"))
             }
             out.append(row("**total**", r.totals, r.latency, r.maxAbsoluteError.isNaN ? nil : r.maxAbsoluteError, ""))
             if byLayer {

@@ -20,6 +20,8 @@ public struct AccuracyReport: Sendable {
         public var outOfRange = 0
         /// "rows" or "elements".
         public var outOfRangeUnit = "elements"
+        /// "3 rows", for tables.
+        public var outOfRangeLabel: String { "\(outOfRange) \(outOfRangeUnit)" }
     }
 
     public struct Layer: Sendable {

@@ -11,6 +11,16 @@ public struct CKKSProfile: Sendable {
     public var comparisonIterations: Int
     /// Add the CKKS noise model's Gaussian noise (encryption, rescale, key switching).
     public var noiseModel: Bool = false
+
+    /// A simulator with these parameters, latencies, comparison settings and noise model.
+    ///
+    /// - Throws: `CKKSError.invalidParameters`.
+    public func backend(seed: UInt64, tracksValues: Bool = true) throws(CKKSError) -> CKKSBackend {
+        let b = try CKKSBackend(parameters: parameters, latency: latency, comparisonBound: comparisonBound,
+                                comparisonIterations: comparisonIterations, seed: seed, tracksValues: tracksValues)
+        if noiseModel { b.noiseModel = NoiseModel() }
+        return b
+    }
 }
 
 extension ProtocolProfile {
@@ -23,17 +33,12 @@ extension ProtocolProfile {
     /// parameters are validated (security bound, scale against modulus, bootstrap depth).
     static func parseCKKS(_ top: [String: YAMLNode], name: String, file: String,
                           citations: inout [String: String]) throws(FileError) -> ProtocolProfile {
-        func cited(_ node: YAMLNode) throws(FileError) -> YAMLNode {
-            let m = try node.mapping(allowed: ["value", "source"], required: ["value", "source"])
-            citations[node.path] = try m["source"]!.string()
-            return m["value"]!
-        }
         let section = top["parameters"]!
         let p = try section.mapping(allowed: ckksParameterKeys, required: ["ring_dimension", "scaling_bits", "depth", "security"])
         var parameters = CKKSParameters()
         var bound = 16.0, iterations = 10, noise = false
         for (key, node) in p {
-            let v = try cited(node)
+            let v = try cited(node, &citations)
             switch key {
             case "ring_dimension": parameters.ringDimension = try v.count()
             case "scaling_bits": parameters.scalingBits = try v.count()
@@ -56,8 +61,8 @@ extension ProtocolProfile {
         if let node = top["latency"] {
             let m = try node.mapping(allowed: latencyKeys, required: ["reference_ring_dimension", "reference_limbs"])
             var seconds = [HELatencyTable.Operation: Double]()
-            for op in HELatencyTable.Operation.allCases { if let v = m[op.rawValue] { seconds[op] = try cited(v).nonNegative() } }
-            let n = try cited(m["reference_ring_dimension"]!).count(), limbs = try cited(m["reference_limbs"]!).count()
+            for op in HELatencyTable.Operation.allCases { if let v = m[op.rawValue] { seconds[op] = try cited(v, &citations).nonNegative() } }
+            let n = try cited(m["reference_ring_dimension"]!, &citations).count(), limbs = try cited(m["reference_limbs"]!, &citations).count()
             guard n > 0, limbs > 0 else { throw node.error("reference ring dimension and limbs must be positive") }
             latency = HELatencyTable(referenceRingDimension: n, referenceLimbs: limbs, seconds: seconds, source: citations[node.path] ?? "")
         }

@@ -66,6 +66,11 @@ public struct RunReport: Sendable {
     public var accuracy: AccuracyReport?
 
     public var fidelity: Fidelity { accuracy == nil ? .estimate : .execute }
+
+    /// Each nonlinearity's own error by name (empty for estimates).
+    public var errorsByNonlinearity: [String: AccuracyReport.Nonlinearity] {
+        Dictionary(uniqueKeysWithValues: (accuracy?.byNonlinearity ?? []).map { ($0.name, $0) })
+    }
 }
 
 /// Runs a transformer share-level / ciphertext-level ("execute" fidelity).
@@ -73,6 +78,8 @@ public enum ModelRunner {
     /// The nonlinearity scope names reports group by.
     public static let nonlinearities = Set(ModelConfiguration.attentionFunctions + ["layernorm", "gelu", "relu"])
 
+    /// The model configuration with the profile's approximations, or (`exact`) with each
+    /// replaced by its exact function.
     public static func configuration(_ r: RunRequest, exact: Bool) throws -> ModelConfiguration {
         var config = ModelConfiguration(shape: r.model, architecture: r.architecture, tokens: r.tokens, ffnKeep: r.ffnKeep,
                                         includeEmbeddings: r.includeEmbeddings, causalMask: r.causalMask, attention: r.attention,
@@ -80,11 +87,17 @@ public enum ModelRunner {
         config.batch = r.batch
         for f in config.requiredFunctions {
             let length = f == "layernorm" ? r.model.width : r.tokens
-            let approximation = try r.profile.approximation(for: f, length: length)
-            config.approximations[f] = exact ? ExactFunction(base: approximation) : approximation
+            config.approximations[f] = try r.profile.approximation(for: f, length: length)
         }
         try config.validate()
-        return config
+        return exact ? exactVersion(of: config) : config
+    }
+
+    /// The same configuration with every nonlinearity replaced by its exact function.
+    static func exactVersion(of config: ModelConfiguration) -> ModelConfiguration {
+        var exact = config
+        exact.approximations = config.approximations.mapValues { ExactFunction(base: $0) }
+        return exact
     }
 
     /// - Throws: configuration errors (`TransformerError`, `ApproximationError`, `TwoPartyError`, `CKKSError`).
@@ -94,7 +107,7 @@ public enum ModelRunner {
         let approximate = try configuration(r, exact: false)
         let model = TransformerModel(configuration: approximate, weights: weights)
         let recorder = AccuracyRecorder(approximations: approximate.approximations, attentionFunction: approximate.attention)
-        let exactModel = TransformerModel(configuration: try configuration(r, exact: true), weights: weights)
+        let exactModel = TransformerModel(configuration: exactVersion(of: approximate), weights: weights)
         // Inputs: token ids drawn from the seed (one-hot rows) or, without embeddings, hidden states.
         var g = UniformInputs(seed: r.seed)
         let input: Tensor<Double>
@@ -113,8 +126,8 @@ public enum ModelRunner {
         let ledger: CostLedger
         let output: Tensor<Double>
         var failure: String?
-        if r.profile.ckks != nil {
-            let b = try ckksBackend(r, tracksValues: true)
+        if let ckks = r.profile.ckks {
+            let b = try ckks.backend(seed: r.seed)
             output = b.reveal(ckksForward(model, input: input, on: b, request: r, trace: &trace, progress: progress, observe: recorder.observe))
             ledger = b.ledger
             failure = b.failure?.description
@@ -146,14 +159,6 @@ public enum ModelRunner {
             throw .invalidOption("\(file.path) has position embeddings for \(p) tokens; the run asks for \(r.tokens)")
         }
         return w
-    }
-
-    static func ckksBackend(_ r: RunRequest, tracksValues: Bool) throws -> CKKSBackend {
-        guard let ckks = r.profile.ckks else { throw TwoPartyError.unsupported("\(r.profile.name) is not a CKKS profile") }
-        let b = try CKKSBackend(parameters: ckks.parameters, latency: ckks.latency, comparisonBound: ckks.comparisonBound,
-                                comparisonIterations: ckks.comparisonIterations, seed: r.seed, tracksValues: tracksValues)
-        if ckks.noiseModel { b.noiseModel = NoiseModel() }
-        return b
     }
 
     /// Client → server encrypted input, the forward pass, server → client encrypted output.
@@ -191,8 +196,8 @@ extension ModelRunner {
         let model = TransformerModel(configuration: try configuration(r, exact: false), weights: try modelWeights(r))
         var trace = [NonlinearityCall]()
         let input = Tensor<Double>(uncheckedShape: [r.rows, r.includeEmbeddings ? r.model.vocabulary : r.model.width], scalars: [])
-        if r.profile.ckks != nil {
-            let b = try ckksBackend(r, tracksValues: false)
+        if let ckks = r.profile.ckks {
+            let b = try ckks.backend(seed: r.seed, tracksValues: false)
             _ = ckksForward(model, input: input, on: b, request: r, trace: &trace, progress: nil, observe: nil)
             return report(r, ledger: b.ledger, maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil, accuracy: nil)
         }

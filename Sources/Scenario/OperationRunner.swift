@@ -74,16 +74,14 @@ public enum OperationRunner {
         var settings = profile.settings
         settings.seed = seed
         if let ckks = profile.ckks {
-            let backend = try CKKSBackend(parameters: ckks.parameters, latency: ckks.latency, comparisonBound: ckks.comparisonBound,
-                                          comparisonIterations: ckks.comparisonIterations, seed: seed)
-            if ckks.noiseModel { backend.noiseModel = NoiseModel() }
-            var report = measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network)
+            let backend = try ckks.backend(seed: seed)
+            var (report, y) = measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network)
             let counter = OperationCounter()
             let traced = approximation.evaluate(counter.input(shape: approximation.isRowwise ? [1, shape.last ?? 1] : [1]), on: counter)
             let events = backend.ledger.events
             func count(_ kind: String) -> Int { events.filter { $0.kind == kind }.reduce(0) { $0 + $1.elements } }
             report.homomorphic = HomomorphicStatistics(
-                depth: traced.depth, levelsUsed: backend.lastOutputLevel, bootstraps: report.totals.bootstraps,
+                depth: traced.depth, levelsUsed: y.level, bootstraps: report.totals.bootstraps,
                 ciphertextMultiplications: count("ct-mult"), plaintextMultiplications: count("pt-mult"),
                 rotations: report.totals.rotations, rescales: report.totals.rescales, failure: backend.failure?.description)
             return report
@@ -95,27 +93,27 @@ public enum OperationRunner {
                 let backend = try FieldTwoPartyBackend(ring: WordModulusRing(modulus: word), fractionalBits: settings.fractionalBits,
                                                        comparisonCost: comparison, equalityCost: equality,
                                                        truncationCost: settings.truncationCost, seed: seed)
-                return measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network)
+                return measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network).report
             }
             let backend = try FieldTwoPartyBackend(ring: BigModulusRing(modulus: q), fractionalBits: settings.fractionalBits,
                                                    comparisonCost: comparison, equalityCost: equality,
                                                    truncationCost: settings.truncationCost, seed: seed)
-            return measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network)
+            return measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network).report
         }
         let engine = try TwoPartyEngine(settings: settings)
         let backend = TwoPartyBackend(engine: engine, profileName: profile.name)
-        return measure(op, approximation, x, range, on: backend, ledger: engine.ledger, profile: profile, network: network)
+        return measure(op, approximation, x, range, on: backend, ledger: engine.ledger, profile: profile, network: network).report
     }
 
     /// Shares `x`, runs the approximation under a scope named after the op, and reports
-    /// costs from `ledger` and the error against the exact function.
+    /// costs from `ledger` and the error against the exact function; also returns the
+    /// private output (CKKS reads its level).
     static func measure<B: ArithmeticBackend>(_ op: String, _ approximation: any NonlinearApproximation, _ x: Tensor<Double>,
                                               _ range: Interval, on backend: B, ledger: CostLedger, profile: ProtocolProfile,
-                                              network: NetworkModel) -> OperationReport {
+                                              network: NetworkModel) -> (report: OperationReport, output: B.Value) {
         let shared = backend.input(x)
         ledger.reset()
         let y = ledger.scope(op) { approximation.evaluate(shared, on: backend) }
-        if let ckks = backend as? CKKSBackend, let level = (y as? CKKSTensor)?.level { ckks.lastOutputLevel = level }
         let result = backend.reveal(y)
         let exact = approximation.reference(x)
         var maxError = 0.0, sumError = 0.0
@@ -126,11 +124,12 @@ public enum OperationRunner {
             sumError += err
         }
         let totals = ledger.totals()
-        return OperationReport(
+        let report = OperationReport(
             op: op, shape: x.shape, protocolName: profile.name, network: network, method: approximation.method, inputRange: range,
             totals: totals, latency: network.latency(of: totals), maxAbsoluteError: maxError,
             meanAbsoluteError: sumError / Double(max(result.count, 1)), outOfRange: approximation.outOfRangeCount(x),
             breakdown: ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) }, homomorphic: nil)
+        return (report, y)
     }
 
     /// X [T×d] (private, the client's) times W [d×d'] (the server's weights, uniform in

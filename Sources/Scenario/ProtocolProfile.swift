@@ -96,7 +96,7 @@ public struct ProtocolProfile: Sendable {
         let parameters = try top["parameters"]!.mapping(allowed: parameterKeys, required: ["fractional_bits"])
         var fieldModulus: BigInteger?
         if let node = parameters["field_modulus"] {
-            let v = try cited(node)
+            let v = try cited(node, &citations)
             let text = try v.string()
             guard let q = try? BigInteger(parsing: text), q >= 3, q.isOdd else {
                 throw v.error("field_modulus must be an odd integer ≥ 3 in decimal, got '\(text)'")
@@ -105,13 +105,8 @@ public struct ProtocolProfile: Sendable {
         } else if parameters["ring_bits"] == nil {
             throw top["parameters"]!.error("missing required key 'ring_bits' (or 'field_modulus' for shares over Z/q)")
         }
-        func cited(_ node: YAMLNode) throws(FileError) -> YAMLNode {
-            let m = try node.mapping(allowed: ["value", "source"], required: ["value", "source"])
-            citations[node.path] = try m["source"]!.string()
-            return m["value"]!
-        }
         for (key, node) in parameters where key != "field_modulus" {
-            let v = try cited(node).count()
+            let v = try cited(node, &citations).count()
             switch key {
             case "ring_bits": settings.ringBits = v
             case "fractional_bits": settings.fractionalBits = v
@@ -255,6 +250,14 @@ public struct ProtocolProfile: Sendable {
         do { _ = try ApproximationCatalog.make(function, o) } catch {
             throw node.error(error.description)
         }
+    }
+
+    /// A `{value, source}` entry: records the source under the entry's key path and returns
+    /// the value.
+    static func cited(_ node: YAMLNode, _ citations: inout [String: String]) throws(FileError) -> YAMLNode {
+        let m = try node.mapping(allowed: ["value", "source"], required: ["value", "source"])
+        citations[node.path] = try m["source"]!.string()
+        return m["value"]!
     }
 
     static func interval(_ node: YAMLNode) throws(FileError) -> Interval {

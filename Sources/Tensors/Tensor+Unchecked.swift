@@ -1,7 +1,21 @@
 // Non-throwing forms for algorithm code whose shapes are already validated: a mismatch
 // here is a programming error in PISim, never a consequence of user input.
 
+extension BroadcastPlan {
+    /// The plan for shapes the calling algorithm guarantees to broadcast.
+    public init(unchecked a: [Int], _ b: [Int]) {
+        do { try self.init(a, b) } catch {
+            preconditionFailure("internal shape error: \(error)") // unreachable
+        }
+    }
+}
+
 extension Tensor {
+    /// Same elements, another shape of equal count (the caller guarantees it).
+    public func reshapedUnchecked(_ shape: [Int]) -> Tensor {
+        (try? reshaped(shape)) ?? self
+    }
+
     /// A tensor of `shape` filled with `value`; the shape must have no negative extent.
     public init(uncheckedShape shape: [Int], repeating value: Scalar) {
         self.init(uncheckedShape: shape, scalars: Array(repeating: value, count: Swift.max(0, shape.reduce(1, *))))

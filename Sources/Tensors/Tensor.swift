@@ -7,7 +7,7 @@
 /// for `Double` and wrapping `UInt64`.
 public struct Tensor<Scalar: Sendable>: Sendable {
     /// Extent of each axis. A scalar tensor has shape `[]` and one element.
-    public internal(set) var shape: [Int]
+    public private(set) var shape: [Int]
 
     /// The elements in row-major order; `scalars.count == shape.reduce(1, *)`.
     public var scalars: [Scalar]

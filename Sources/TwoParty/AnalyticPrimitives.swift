@@ -1,4 +1,5 @@
 import Backend
+import Tensors
 
 /// Primitives charged from a cited formula instead of being executed (protocols whose
 /// internals PISim does not run: OT-based comparisons, HE-based products, FSS keys). The
@@ -6,12 +7,6 @@ import Backend
 /// again with fresh dealer randomness, so later steps still run on real shares and errors
 /// stay measurable.
 extension TwoPartyEngine {
-    /// Records an analytic primitive on `elements` elements.
-    func charge(_ kind: String, _ cost: AnalyticCost, elements: Int, rowLength: Int = 1, truncatedBits: Int = 0) {
-        let c = cost.evaluate(elements: elements, rowLength: rowLength, truncatedBits: truncatedBits)
-        channel.charge(kind, elements: elements, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
-    }
-
     /// The clear ring elements of x (the simulator's view).
     func clearElements(_ x: SharedTensor) -> [UInt64] {
         zip(x.share0, x.share1).map { ($0 &+ $1) & mask }
@@ -25,31 +20,31 @@ extension TwoPartyEngine {
 
     /// [x < 0] by an analytic comparison protocol.
     func analyticLessThanZero(_ x: SharedTensor, cost: AnalyticCost) -> SharedTensor {
-        charge("ltz", cost, elements: x.count)
+        channel.charge("ltz", cost, elements: x.count)
         return reshared(clearElements(x).map { ring.signed($0) < 0 ? 1 : 0 }, shape: x.shape, fractionalBits: 0)
     }
 
     /// [x = 0] by an analytic equality protocol.
     func analyticEqualsZero(_ x: SharedTensor, cost: AnalyticCost) -> SharedTensor {
-        charge("eq", cost, elements: x.count)
+        channel.charge("eq", cost, elements: x.count)
         return reshared(clearElements(x).map { $0 == 0 ? 1 : 0 }, shape: x.shape, fractionalBits: 0)
     }
 
     /// x ⊙ y (broadcast) by an analytic product protocol: exact product mod 2^k.
     func analyticProduct(_ x: SharedTensor, _ y: SharedTensor, kind: String, cost: AnalyticCost) -> SharedTensor {
-        let plan = broadcastPlan(x.shape, y.shape)
+        let plan = BroadcastPlan(unchecked: x.shape, y.shape)
         let a = clearElements(x), b = clearElements(y)
         var out = [UInt64]()
         out.reserveCapacity(plan.count)
         plan.forEachPair { i, j in out.append((a[i] &* b[j]) & mask) }
-        charge(kind, cost, elements: plan.count)
+        channel.charge(kind, cost, elements: plan.count)
         return reshared(out, shape: plan.shape, fractionalBits: x.fractionalBits + y.fractionalBits)
     }
 
     /// ⌊x / 2^m⌋ + Bernoulli(frac) on the centered value: the ±1-ulp result of a
     /// probabilistic truncation protocol, charged analytically.
     func analyticTruncation(_ x: SharedTensor, bits m: Int, cost: AnalyticCost) -> SharedTensor {
-        charge("truncate", cost, elements: x.count, truncatedBits: m)
+        channel.charge("truncate", cost, elements: x.count, truncatedBits: m)
         let lowMask = (UInt64(1) << UInt64(m)) &- 1
         let values = clearElements(x).map { e -> UInt64 in
             let v = ring.signed(e)

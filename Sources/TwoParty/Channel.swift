@@ -1,3 +1,4 @@
+import Backend
 import CostModel
 
 /// The one place where shares cross between the parties. Every opening of masked values is
@@ -63,6 +64,12 @@ public final class Channel: @unchecked Sendable {
     /// (an analytic protocol): its value is computed by the caller in the clear.
     public func charge(_ kind: String, elements: Int, bytesPerParty: Int, rounds: Int, offlineBytes: Int = 0) {
         charge(kind, elements: elements, bytesSent: [bytesPerParty, bytesPerParty], rounds: rounds, offlineBytes: offlineBytes)
+    }
+
+    /// An analytic primitive on `elements` elements, charged from its cited formula.
+    public func charge(_ kind: String, _ cost: AnalyticCost, elements: Int, rowLength: Int = 1, truncatedBits: Int = 0) {
+        let c = cost.evaluate(elements: elements, rowLength: rowLength, truncatedBits: truncatedBits)
+        charge(kind, elements: elements, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
     }
 
     /// An analytic charge with different byte counts per party (client first).

@@ -138,14 +138,14 @@ public final class FieldTwoPartyBackend<Ring: ModularRing>: ArithmeticBackend {
     }
 
     public func multiplyConstant(_ a: Value, _ c: Double) -> Value {
-        if c == c.rounded(), abs(c) < 1e15 { return multiplyInteger(a, Int(c)) }
+        if c.isSmallInteger { return multiplyInteger(a, Int(c)) }
         let e = encode(c, bits: f)
         return truncated(Value(shape: a.shape, share0: a.share0.map { ring.multiply($0, e) }, share1: a.share1.map { ring.multiply($0, e) },
                                fractionalBits: a.fractionalBits + f))
     }
 
     public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
-        let integral = m.scalars.allSatisfy { $0 == $0.rounded() && abs($0) < 1e15 }
+        let integral = m.isSmallIntegral
         let bits = integral ? 0 : f
         let e = m.map { encode($0, bits: bits) }
         let s0 = Tensor(uncheckedShape: a.shape, scalars: a.share0).broadcasting(e) { ring.multiply($0, $1) }
@@ -163,8 +163,7 @@ public final class FieldTwoPartyBackend<Ring: ModularRing>: ArithmeticBackend {
 
     /// Beaver's product with broadcasting; openings of x − a and y − b counted at the channel.
     public func multiply(_ x: Value, _ y: Value) -> Value {
-        let plan: BroadcastPlan
-        do { plan = try BroadcastPlan(x.shape, y.shape) } catch { preconditionFailure("internal shape error: \(error)") } // unreachable
+        let plan = BroadcastPlan(unchecked: x.shape, y.shape)
         let a = (0..<x.count).map { _ in ring.random(using: &dealer) }, b = (0..<y.count).map { _ in ring.random(using: &dealer) }
         var pairs = [(Int, Int)]()
         plan.forEachPair { pairs.append(($0, $1)) }
@@ -192,8 +191,7 @@ public final class FieldTwoPartyBackend<Ring: ModularRing>: ArithmeticBackend {
         guard x.fractionalBits > f else { return x }
         let m = x.fractionalBits - f
         if let cost = truncationCost {
-            let c = cost.evaluate(elements: x.count, rowLength: 1, truncatedBits: m)
-            channel.charge("truncate", elements: x.count, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
+            channel.charge("truncate", cost, elements: x.count, truncatedBits: m)
         }
         let s0 = x.share0.map { FixedPointFormat<Ring>.truncateShare($0, party: 0, bits: m, ring: ring) }
         let s1 = x.share1.map { FixedPointFormat<Ring>.truncateShare($0, party: 1, bits: m, ring: ring) }
@@ -203,15 +201,13 @@ public final class FieldTwoPartyBackend<Ring: ModularRing>: ArithmeticBackend {
     // MARK: Analytic primitives
 
     public func analytic(_ a: Value, kind: String, cost: AnalyticCost, _ function: (Tensor<Double>) -> Tensor<Double>) -> Value {
-        let c = cost.evaluate(elements: a.count, rowLength: a.shape.last ?? 1)
-        channel.charge(kind, elements: a.count, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
+        channel.charge(kind, cost, elements: a.count, rowLength: a.shape.last ?? 1)
         let y = function(reveal(a))
         return make(y.shape, y.scalars.map { format.encode($0, overflows: &inputOverflows) }, bits: f)
     }
 
     func bits(_ a: Value, kind: String, cost: AnalyticCost, _ test: (Ring.Element) -> Bool) -> Value {
-        let c = cost.evaluate(elements: a.count, rowLength: a.shape.last ?? 1)
-        channel.charge(kind, elements: a.count, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
+        channel.charge(kind, cost, elements: a.count, rowLength: a.shape.last ?? 1)
         return make(a.shape, clear(a).map { test($0) ? ring.one : ring.zero }, bits: 0)
     }
 

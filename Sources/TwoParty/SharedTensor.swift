@@ -19,9 +19,6 @@ public struct SharedTensor: Sendable {
 
     /// Number of elements.
     @inlinable public var count: Int { share0.count }
-
-    /// Party `p`'s shares.
-    @inlinable public func shares(of p: Int) -> [UInt64] { p == 0 ? share0 : share1 }
 }
 
 /// A tensor of 64-bit words XOR-shared between two parties: word i is share0[i] ⊕ share1[i].

@@ -57,7 +57,7 @@ public final class TwoPartyBackend: ArithmeticBackend {
 
     /// Reconstructs, applies `function` at the engine's precision, re-shares, and charges `cost`.
     public func analytic(_ a: SharedTensor, kind: String, cost: AnalyticCost, _ function: (Tensor<Double>) -> Tensor<Double>) -> SharedTensor {
-        engine.charge(kind, cost, elements: a.count, rowLength: a.shape.last ?? 1)
+        engine.channel.charge(kind, cost, elements: a.count, rowLength: a.shape.last ?? 1)
         return engine.share(function(engine.reconstruct(a)))
     }
     public func uniformRandom(shape: [Int]) -> SharedTensor { engine.uniformRandom(shape: shape) }

@@ -1,4 +1,5 @@
 import Arithmetic
+import Backend
 import CostModel
 import Randomness
 import Tensors
@@ -70,7 +71,7 @@ public final class TwoPartyEngine: @unchecked Sendable {
 
     func zipShares(_ x: SharedTensor, _ y: SharedTensor, _ op: (UInt64, UInt64) -> UInt64) -> SharedTensor {
         let (a, b) = aligned(x, y)
-        let plan = broadcastPlan(a.shape, b.shape)
+        let plan = BroadcastPlan(unchecked: a.shape, b.shape)
         var r0 = [UInt64](), r1 = [UInt64]()
         r0.reserveCapacity(plan.count)
         r1.reserveCapacity(plan.count)
@@ -144,7 +145,7 @@ public final class TwoPartyEngine: @unchecked Sendable {
     /// A power of two 2^−j is a truncation by j bits alone, as CrypTen's and SPU's
     /// `x.div(2^j)` are.
     public func multiplyConstant(_ x: SharedTensor, _ c: Double) -> SharedTensor {
-        if c == c.rounded(), abs(c) < 1e15 { return multiplyInteger(x, Int(c)) }
+        if c.isSmallInteger { return multiplyInteger(x, Int(c)) }
         let j = -c.magnitude.exponent
         if c.magnitude.significand == 1, j > 0, j < ring.bitWidth - 1 {
             let shifted = truncate(x, bits: j)
@@ -157,10 +158,10 @@ public final class TwoPartyEngine: @unchecked Sendable {
 
     /// x ⊙ m for a public tensor m (broadcast); integer entries (masks) need no truncation.
     public func multiplyPublic(_ x: SharedTensor, _ m: Tensor<Double>) -> SharedTensor {
-        let integral = m.scalars.allSatisfy { $0 == $0.rounded() && abs($0) < 1e15 }
+        let integral = m.isSmallIntegral
         let bits = integral ? 0 : f
         let encoded = m.scalars.map { encode($0, bits: bits) }
-        let plan = broadcastPlan(x.shape, m.shape)
+        let plan = BroadcastPlan(unchecked: x.shape, m.shape)
         var r0 = [UInt64](), r1 = [UInt64]()
         r0.reserveCapacity(plan.count)
         r1.reserveCapacity(plan.count)
@@ -194,7 +195,7 @@ public final class TwoPartyEngine: @unchecked Sendable {
     /// The Beaver product without truncation (fractional bits add up).
     func multiplyRaw(_ x: SharedTensor, _ y: SharedTensor) -> SharedTensor {
         if let cost = settings.multiplicationCost { return analyticProduct(x, y, kind: "mul", cost: cost) }
-        let plan = broadcastPlan(x.shape, y.shape)
+        let plan = BroadcastPlan(unchecked: x.shape, y.shape)
         var pairs = [(Int, Int)]()
         pairs.reserveCapacity(plan.count)
         plan.forEachPair { i, j in pairs.append((i, j)) }
@@ -302,19 +303,5 @@ public final class TwoPartyEngine: @unchecked Sendable {
             }
         }
         return r
-    }
-}
-
-/// A broadcast plan for shapes that the calling algorithm guarantees to be compatible.
-func broadcastPlan(_ a: [Int], _ b: [Int]) -> BroadcastPlan {
-    do { return try BroadcastPlan(a, b) } catch {
-        preconditionFailure("internal shape error: \(error)") // unreachable
-    }
-}
-
-extension Tensor {
-    /// Same elements, another shape of equal count (the caller guarantees it).
-    func reshapedUnchecked(_ shape: [Int]) -> Tensor {
-        (try? reshaped(shape)) ?? self
     }
 }

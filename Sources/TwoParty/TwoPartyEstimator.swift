@@ -39,7 +39,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
     var circuitLevels: Int { Int.bitWidth - (ringBits - 1).leadingZeroBitCount }
     public var name: String { "two-party estimate" }
 
-    func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] { (try? BroadcastPlan(a, b))?.shape ?? a }
+    func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] { BroadcastPlan(unchecked: a, b).shape }
 
     // MARK: Protocol costs (mirroring TwoPartyEngine and BinaryCircuits)
 
@@ -49,8 +49,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
 
     func truncate(_ x: Value, bits m: Int) -> Value {
         if let cost = settings.truncationCost {
-            let c = cost.evaluate(elements: x.count, rowLength: 1, truncatedBits: m)
-            channel.charge("truncate", elements: x.count, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
+            channel.charge("truncate", cost, elements: x.count, truncatedBits: m)
         } else if settings.truncation == .oneRound {
             channel.recordOpening("truncate", elements: x.count)
         }
@@ -61,8 +60,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
         let shape = broadcastShape(x.shape, y.shape)
         let n = shape.reduce(1, *)
         if let cost {
-            let c = cost.evaluate(elements: n, rowLength: 1)
-            channel.charge(kind, elements: n, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
+            channel.charge(kind, cost, elements: n)
         } else {
             channel.recordOpening(kind, elements: openings, multiplications: n)
         }
@@ -71,8 +69,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
 
     func bitOutput(_ x: Value, kind: String, cost: AnalyticCost?, executed: () -> Void) -> Value {
         if let cost {
-            let c = cost.evaluate(elements: x.count, rowLength: 1)
-            channel.charge(kind, elements: x.count, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
+            channel.charge(kind, cost, elements: x.count)
         } else {
             executed()
         }
@@ -99,7 +96,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
     public func multiplyInteger(_ a: Value, _ k: Int) -> Value { a }
 
     public func multiplyConstant(_ a: Value, _ c: Double) -> Value {
-        if c == c.rounded(), abs(c) < 1e15 { return a }
+        if c.isSmallInteger { return a }
         let j = -c.magnitude.exponent
         if c.magnitude.significand == 1, j > 0, j < ringBits - 1 {
             var r = truncate(a, bits: j)
@@ -110,7 +107,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
     }
 
     public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
-        let integral = m.scalars.allSatisfy { $0 == $0.rounded() && abs($0) < 1e15 }
+        let integral = m.isSmallIntegral
         return truncated(Value(shape: broadcastShape(a.shape, m.shape), fractionalBits: a.fractionalBits + (integral ? 0 : f)))
     }
 
@@ -120,8 +117,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
 
     public func square(_ a: Value) -> Value {
         if let cost = settings.squareCost ?? settings.multiplicationCost {
-            let c = cost.evaluate(elements: a.count, rowLength: 1)
-            channel.charge("square", elements: a.count, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
+            channel.charge("square", cost, elements: a.count)
             return truncated(Value(shape: a.shape, fractionalBits: 2 * a.fractionalBits))
         }
         channel.recordOpening("square", elements: a.count, multiplications: a.count)
@@ -163,8 +159,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
     public func scope<T>(_ name: String, _ body: () -> T) -> T { ledger.scope(name, body) }
 
     public func analytic(_ a: Value, kind: String, cost: AnalyticCost, _ function: (Tensor<Double>) -> Tensor<Double>) -> Value {
-        let c = cost.evaluate(elements: a.count, rowLength: a.shape.last ?? 1)
-        channel.charge(kind, elements: a.count, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
+        channel.charge(kind, cost, elements: a.count, rowLength: a.shape.last ?? 1)
         return Value(shape: a.shape, fractionalBits: f)
     }
 

@@ -42,23 +42,13 @@ struct Op: ParsableCommand {
         guard !dims.isEmpty, dims.allSatisfy({ ($0 ?? 0) > 0 }) else {
             throw CommandFailure("--shape must be positive extents joined by 'x' (e.g. 12x128x128), got '\(shape)'")
         }
-        do {
+        try reportingErrors {
             let profile = try ProtocolProfile.load(protocolName)
             let net = try NetworkModel.preset(named: network)
             let range = try inputRange.map { try Interval(parsing: $0) }
             let report = try OperationRunner.run(op: op, shape: dims.compactMap { $0 }, profile: profile, network: net,
                                                  inputRange: range, seed: seed)
             print(format == "json" ? try OperationOutput.json(report) : OperationOutput.table(report))
-        } catch let e as FileError {
-            throw CommandFailure(e.description)
-        } catch let e as ApproximationError {
-            throw CommandFailure(e.description)
-        } catch let e as CostModelError {
-            throw CommandFailure(e.description)
-        } catch let e as CommandFailure {
-            throw e
-        } catch {
-            throw CommandFailure("\(error)")
         }
     }
 }

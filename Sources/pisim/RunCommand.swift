@@ -106,15 +106,6 @@ enum Progress {
     }
 }
 
-/// Turns the library's errors into one-line command failures.
-func reportingErrors<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as CommandFailure {
-        throw e
-    } catch let e as CustomStringConvertible & Error {
-        throw CommandFailure(e.description)
-    }
-}
-
 /// `pisim run`: a whole forward pass under a protocol, broken down per nonlinearity and layer.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(

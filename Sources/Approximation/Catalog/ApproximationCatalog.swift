@@ -87,12 +87,10 @@ public enum ApproximationCatalog {
             return try TaylorSquaringExponential(degree: o.degree ?? 6, squarings: o.iterations ?? 4, range: o.range)
         case ("reciprocal", "newton"), ("reciprocal", "goldschmidt"):
             return try reciprocal(method: method, iterations: o.iterations, range: o.range ?? Interval(uncheckedLower: 1, upper: 64), o)
-        case ("inv-sqrt", "newton"):
-            return try NewtonInverseSqrt(iterations: o.iterations ?? 3, initial: .cryptenInverseSqrt(expIterations: o.expIterations ?? 8),
-                                         range: o.range ?? Interval(uncheckedLower: 0.1, upper: 100))
-        case ("sqrt", "newton"):
-            return SqrtViaInverse(try NewtonInverseSqrt(iterations: o.iterations ?? 3, initial: .cryptenInverseSqrt(expIterations: o.expIterations ?? 8),
-                                                        range: o.range ?? Interval(uncheckedLower: 0.1, upper: 100)))
+        case ("inv-sqrt", "newton"), ("sqrt", "newton"):
+            let inverse = try NewtonInverseSqrt(iterations: o.iterations ?? 3, initial: .cryptenInverseSqrt(expIterations: o.expIterations ?? 8),
+                                                range: o.range ?? Interval(uncheckedLower: 0.1, upper: 100))
+            return function == "sqrt" ? SqrtViaInverse(inverse) : inverse
         case ("gelu", "bumblebee"): return PiecewisePolynomial.bumblebeeGELU
         case ("gelu", "puma"): return PiecewisePolynomial.pumaGELU
         case ("relu", "comparison"):
@@ -125,14 +123,14 @@ public enum ApproximationCatalog {
             // Σ(x + 5)² over a row: from about T/2 (inputs near −5) to T·(max|x| + 5)².
             let n = Double(o.length)
             let maxSum = n * power(max(Swift.abs(range.lower), Swift.abs(range.upper)) + 5, 2)
-            let sumRange = try Self.range(o.reciprocalRange, default: n / 2, method == "newton" ? min(maxSum, Double(Self.cryptenNewtonLimit)) : maxSum)
+            let sumRange = try Self.range(o.reciprocalRange, default: n / 2, newtonCapped(maxSum, method: method))
             let recip = try reciprocal(method: method, iterations: o.iterations, range: sumRange, o)
             return QuadSoftmax(shift: 5, reciprocal: recip, range: range)
         case ("relu-softmax", _):
             let range = o.range ?? Interval(uncheckedLower: -8, upper: 8)
             let eps = o.epsilon ?? 1e-2
             let maxSum = eps + Double(o.length) * max(range.upper, 1)
-            let sumRange = try Self.range(o.reciprocalRange, default: eps, method == "newton" ? min(maxSum, Double(Self.cryptenNewtonLimit)) : maxSum)
+            let sumRange = try Self.range(o.reciprocalRange, default: eps, newtonCapped(maxSum, method: method))
             let recip = try reciprocal(method: method, iterations: o.iterations, range: sumRange, o)
             return ReLUSoftmax(reciprocal: recip, epsilon: eps, range: range)
         case ("power-softmax", _):
@@ -202,6 +200,13 @@ public enum ApproximationCatalog {
         }
     }
 
+    /// A default upper end for a reciprocal's range: Newton from CrypTen's start converges
+    /// only up to `cryptenNewtonLimit`, so its default stops there (larger inputs are then
+    /// counted out of range); Goldschmidt takes the whole range.
+    static func newtonCapped(_ upper: Double, method: String) -> Double {
+        method == "newton" ? min(upper, Double(cryptenNewtonLimit)) : upper
+    }
+
     static func powerSoftmax(method: String, _ o: ApproximationOptions) throws(ApproximationError) -> PowerSoftmax {
         let range = o.range ?? Interval(uncheckedLower: -4, upper: 4)
         let bound = max(Swift.abs(range.lower), Swift.abs(range.upper))
@@ -229,11 +234,7 @@ public enum ApproximationCatalog {
         guard o.p >= 2, o.p % 2 == 0 else {
             throw .invalidParameter("Power-Softmax needs an even power p ≥ 2 (weights must be non-negative), got \(o.p)")
         }
-        // Newton from CrypTen's start only converges up to ≈ 128: cap its default range there.
-        var defaultRange = denominatorRange
-        if method == "newton", denominatorRange.upper > Double(cryptenNewtonLimit) {
-            defaultRange = try Interval(denominatorRange.lower, Double(cryptenNewtonLimit))
-        }
+        let defaultRange = try Interval(denominatorRange.lower, newtonCapped(denominatorRange.upper, method: method))
         let recip = try reciprocal(method: method, iterations: o.reciprocalIterations ?? o.iterations,
                                    range: o.reciprocalRange ?? defaultRange, o)
         var scale: (any NonlinearApproximation)?

@@ -12,6 +12,13 @@ public protocol MaskableRowFunction: NonlinearApproximation {
     func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value
 }
 
+extension MaskableRowFunction {
+    /// The exact function of each row's unmasked entries, 0 on masked ones.
+    public func reference(_ x: Tensor<Double>, mask: Tensor<Double>) -> Tensor<Double> {
+        RowOps.maskedRows(x, mask: mask) { reference(Tensor(uncheckedShape: [$0.count], scalars: $0)).scalars }
+    }
+}
+
 /// The causal mask [T × T]: 1 where column ≤ row.
 public func causalMask(tokens t: Int) -> Tensor<Double> {
     var m = [Double](repeating: 0, count: t * t)
@@ -41,6 +48,11 @@ extension RowOps {
         }
     }
 
+    /// v ⊙ mask (a local public product), or v without a mask.
+    static func masked<B: ArithmeticBackend>(_ v: B.Value, by mask: Tensor<Double>?, on b: B) -> B.Value {
+        mask.map { b.multiplyPublic(v, $0) } ?? v
+    }
+
     /// 1 / (unmasked entries) per row of `mask`, as a [T × 1] public tensor.
     static func inverseRowCounts(_ mask: Tensor<Double>) -> Tensor<Double> {
         let n = max(mask.shape.last ?? 1, 1)
@@ -49,48 +61,24 @@ extension RowOps {
     }
 }
 
+// The four softmax variants implement `evaluate(_:rowMask:on:)` next to their unmasked
+// form (Softmax.swift, PowerSoftmax.swift); the exact masked reference is the default.
 extension StandardSoftmax: MaskableRowFunction {
-    public func reference(_ x: Tensor<Double>, mask: Tensor<Double>) -> Tensor<Double> { RowOps.maskedRows(x, mask: mask, exactSoftmax) }
-
-    /// Masked scores are first lowered by the input range's width (a public additive mask,
-    /// as CrypTen's attention masks do), so for in-range inputs the row maximum is that of
-    /// the unmasked entries and row i never depends on later tokens; the exponentials of
-    /// masked entries are then zeroed by the 0/1 mask.
-    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value {
-        let width = inputRange.upper - inputRange.lower
-        let lowered = b.addPublic(x, mask.map { $0 == 0 ? -width : 0 })
-        let shifted = b.scope("max") { maxMethod.maximum(lowered, on: b).map { b.subtract(lowered, $0) } ?? lowered }
-        let e = b.scope("exp") { b.multiplyPublic(exp.evaluate(shifted, on: b), mask) }
-        return RowOps.dividedByRowSum(e, reciprocal: reciprocal, on: b)
-    }
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value { evaluate(x, rowMask: mask, on: b) }
 }
 
 extension QuadSoftmax: MaskableRowFunction {
-    public func reference(_ x: Tensor<Double>, mask: Tensor<Double>) -> Tensor<Double> { RowOps.maskedRows(x, mask: mask) { reference(Tensor(uncheckedShape: [$0.count], scalars: $0)).scalars } }
-
-    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value {
-        let q = b.scope("quad") { b.multiplyPublic(b.square(b.addConstant(x, shift)), mask) }
-        return RowOps.dividedByRowSum(q, reciprocal: reciprocal, on: b)
-    }
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value { evaluate(x, rowMask: mask, on: b) }
 }
 
 extension ReLUSoftmax: MaskableRowFunction {
-    public func reference(_ x: Tensor<Double>, mask: Tensor<Double>) -> Tensor<Double> { RowOps.maskedRows(x, mask: mask) { reference(Tensor(uncheckedShape: [$0.count], scalars: $0)).scalars } }
-
-    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value {
-        let r = b.scope("relu") { b.multiplyPublic(relu.evaluate(x, on: b), mask) }
-        return RowOps.dividedByRowSum(r, epsilon: epsilon, reciprocal: reciprocal, on: b)
-    }
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value { evaluate(x, rowMask: mask, on: b) }
 }
 
+/// Row lengths are the unmasked counts: the mean variant averages over the tokens a row may
+/// attend to.
 extension PowerSoftmax: MaskableRowFunction {
-    /// Row lengths are the unmasked counts (the mean variant averages over the tokens a
-    /// row may attend to).
-    public func reference(_ x: Tensor<Double>, mask: Tensor<Double>) -> Tensor<Double> { RowOps.maskedRows(x, mask: mask) { reference(Tensor(uncheckedShape: [$0.count], scalars: $0)).scalars } }
-
-    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value {
-        evaluate(x, rowMask: mask, on: b)
-    }
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value { evaluate(x, rowMask: mask, on: b) }
 }
 
 extension AnalyticApproximation: MaskableRowFunction {

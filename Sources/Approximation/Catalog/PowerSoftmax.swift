@@ -107,18 +107,19 @@ public struct PowerSoftmax: NonlinearApproximation {
         if case let .stable(delta) = variant, let scaleReciprocal {
             z = b.scope("stabilize") {
                 let s = b.isNegative(x)
-                let absX = b.multiply(x, b.addConstant(b.multiplyInteger(s, -2), 1))
+                let absX = b.multiply(x, b.signFromIsNegative(s))
                 let c = b.addConstant(b.maximum(absX, alongAxis: -1), delta)
                 return b.multiply(x, scaleReciprocal.evaluate(c, on: b))
             }
         }
-        let powers = b.scope("power") { mask.map { b.multiplyPublic(raise(z, on: b), $0) } ?? raise(z, on: b) }
+        let powers = b.scope("power") { RowOps.masked(raise(z, on: b), by: mask, on: b) }
         var d = RowOps.rowSum(powers, on: b)
         let n = RowOps.rowLength(x, on: b)
         // 1/n per row: a public constant, or a public [T × 1] tensor of inverse unmasked counts.
+        let inverseCounts = mask.map(RowOps.inverseRowCounts)
         func perRowMean(_ v: B.Value) -> B.Value {
-            if mask == nil, n == 1 { return v }
-            return mask.map { b.multiplyPublic(v, RowOps.inverseRowCounts($0)) } ?? b.multiplyConstant(v, 1 / Double(n))
+            if let inverseCounts { return b.multiplyPublic(v, inverseCounts) }
+            return n == 1 ? v : b.multiplyConstant(v, 1 / Double(n))
         }
         switch variant {
         case .plain, .stable: break

@@ -88,7 +88,7 @@ public struct NewtonReciprocal: ElementwiseApproximation {
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
         if signCorrected {
             let (s, magnitude) = b.scope("sign") {
-                let s = b.addConstant(b.multiplyInteger(b.isNegative(x), -2), 1)
+                let s = b.signFromIsNegative(b.isNegative(x))
                 return (s, b.multiply(s, x))
             }
             let y = positive(magnitude, on: b)

@@ -32,7 +32,7 @@ public struct CrypTenSigmoid: ElementwiseApproximation {
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
         let s = b.isNegative(x)
-        let absX = b.multiply(x, b.addConstant(b.multiplyInteger(s, -2), 1))
+        let absX = b.multiply(x, b.signFromIsNegative(s))
         let e = LimitExponential.unchecked(iterations: expIterations).evaluate(b.negate(absX), on: b)
         let d = b.addConstant(e, 1)
         var r = b.constant(0.75, shape: b.shape(of: x))

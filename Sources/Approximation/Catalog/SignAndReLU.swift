@@ -112,7 +112,7 @@ public struct PiecewisePolynomial: ElementwiseApproximation {
         }
         var below = [Double: B.Value]()
         for (c, bit) in zip(breakpoints, bits) { below[c] = bit }
-        let absX = needsAbs ? b.multiply(x, b.addConstant(b.multiplyInteger(below[0] ?? b.isNegative(x), -2), 1)) : x
+        let absX = needsAbs ? b.multiply(x, b.signFromIsNegative(below[0] ?? b.isNegative(x))) : x
         var powersX = PowerCache(x: x, backend: b), powersAbs = PowerCache(x: absX, backend: b)
         var result: B.Value?
         for piece in pieces {

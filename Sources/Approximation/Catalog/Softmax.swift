@@ -58,9 +58,17 @@ public struct StandardSoftmax: NonlinearApproximation {
 
     public func reference(_ x: Tensor<Double>) -> Tensor<Double> { RowOps.mapRows(x, exactSoftmax) }
 
-    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
-        let shifted = b.scope("max") { maxMethod.maximum(x, on: b).map { b.subtract(x, $0) } ?? x }
-        let e = b.scope("exp") { exp.evaluate(shifted, on: b) }
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value { evaluate(x, rowMask: nil, on: b) }
+
+    /// With a public 0/1 mask ([T × T]), masked scores are first lowered by the input
+    /// range's width (a public additive mask, as CrypTen's attention masks do), so for
+    /// in-range inputs the row maximum is that of the unmasked entries and row i never
+    /// depends on later tokens; the exponentials of masked entries are then zeroed.
+    func evaluate<B: ArithmeticBackend>(_ x: B.Value, rowMask mask: Tensor<Double>?, on b: B) -> B.Value {
+        let width = inputRange.upper - inputRange.lower
+        let lowered = mask.map { b.addPublic(x, $0.map { $0 == 0 ? -width : 0 }) } ?? x
+        let shifted = b.scope("max") { maxMethod.maximum(lowered, on: b).map { b.subtract(lowered, $0) } ?? lowered }
+        let e = b.scope("exp") { RowOps.masked(exp.evaluate(shifted, on: b), by: mask, on: b) }
         return RowOps.dividedByRowSum(e, reciprocal: reciprocal, on: b)
     }
 
@@ -102,8 +110,10 @@ public struct QuadSoftmax: NonlinearApproximation {
         }
     }
 
-    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
-        let q = b.scope("quad") { b.square(b.addConstant(x, shift)) }
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value { evaluate(x, rowMask: nil, on: b) }
+
+    func evaluate<B: ArithmeticBackend>(_ x: B.Value, rowMask mask: Tensor<Double>?, on b: B) -> B.Value {
+        let q = b.scope("quad") { RowOps.masked(b.square(b.addConstant(x, shift)), by: mask, on: b) }
         return RowOps.dividedByRowSum(q, reciprocal: reciprocal, on: b)
     }
 
@@ -144,8 +154,10 @@ public struct ReLUSoftmax: NonlinearApproximation {
         }
     }
 
-    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
-        let r = b.scope("relu") { relu.evaluate(x, on: b) }
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value { evaluate(x, rowMask: nil, on: b) }
+
+    func evaluate<B: ArithmeticBackend>(_ x: B.Value, rowMask mask: Tensor<Double>?, on b: B) -> B.Value {
+        let r = b.scope("relu") { RowOps.masked(relu.evaluate(x, on: b), by: mask, on: b) }
         return RowOps.dividedByRowSum(r, epsilon: epsilon, reciprocal: reciprocal, on: b)
     }
 
