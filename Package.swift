@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Randomness", swiftSettings: strictSettings),
         .target(name: "Arithmetic", dependencies: ["CGMP", "Randomness"], swiftSettings: strictSettings),
         .target(name: "Tensors", dependencies: ["Arithmetic"], swiftSettings: strictSettings),
-        .target(name: "Backend", dependencies: ["Arithmetic", "Randomness", "Tensors"], swiftSettings: strictSettings),
+        .target(name: "Backend", dependencies: ["Arithmetic", "Randomness", "Tensors", "CostModel"], swiftSettings: strictSettings),
         .target(name: "Approximation", dependencies: ["Backend", "Arithmetic", "Tensors"], swiftSettings: strictSettings),
         .target(name: "Plotting", swiftSettings: strictSettings),
         .target(name: "CostModel", swiftSettings: strictSettings),

@@ -1,3 +1,5 @@
+import CostModel
+
 /// The cost of an operation that PISim does not execute but charges from a cited formula:
 /// bits each party sends, rounds and preprocessing bytes, as linear functions of the
 /// number of elements n, of rows r (the last axis is a row) and of ⌈log2 row length⌉.
@@ -39,6 +41,8 @@ public struct AnalyticCost: Sendable, Hashable {
         let bits = (bitsPerElement + bitsPerTruncatedBit * Double(truncatedBits)) * Double(elements) + bitsPerRow * rows
         let log2Row = rowLength > 1 ? Int.bitWidth - (rowLength - 1).leadingZeroBitCount : 0
         let offline = offlineBytesPerElement * Double(elements) + offlineBytesPerRow * rows
-        return (Int((bits / 8).rounded(.up)), rounds + roundsPerLog2Row * log2Row, Int(offline.rounded(.up)))
+        // Profile figures are unbounded user input: every term saturates rather than traps.
+        return (Int(saturatingCost: bits / 8), rounds.saturatingAdding(roundsPerLog2Row.saturatingMultiplying(log2Row)),
+                Int(saturatingCost: offline))
     }
 }

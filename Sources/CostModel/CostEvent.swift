@@ -23,6 +23,11 @@ public struct CostEvent: Sendable, Hashable, Codable {
     public var rescales: Int
     /// Seconds of computation charged by a profile.
     public var computeSeconds: Double
+    /// Whether the parties' messages of this operation cross at the same time (an opening:
+    /// both send their shares at once) or one after the other (an HE product: the query,
+    /// then the answer). On a full-duplex link the first takes max(bytes sent) ÷ bandwidth,
+    /// the second the sum.
+    public var simultaneous = true
     /// Parallel group and branch, when the operation ran inside `CostLedger.parallel`.
     public var parallelGroup: Int?
     public var parallelBranch: Int?
@@ -45,5 +50,9 @@ public struct CostEvent: Sendable, Hashable, Codable {
     }
 
     /// Bytes on the wire, both directions.
-    @inlinable public var totalBytes: Int { bytesSent.reduce(0, +) }
+    @inlinable public var totalBytes: Int { bytesSent.reduce(0) { $0.saturatingAdding($1) } }
+
+    /// Bytes that take link time on a full-duplex link: the larger party's for a
+    /// simultaneous exchange, both parties' for a sequential one.
+    @inlinable public var fullDuplexBytes: Int { simultaneous ? bytesSent.max() ?? 0 : totalBytes }
 }

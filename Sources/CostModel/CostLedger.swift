@@ -89,8 +89,12 @@ public final class CostLedger: @unchecked Sendable {
 
 /// Sums of a set of cost events.
 public struct CostTotals: Sendable, Hashable, Codable {
+    /// Bytes on the wire, both directions.
     public var bytes = 0
+    /// Bytes sent by party 0 (the client) and party 1 (the server).
     public var bytesSent = [0, 0]
+    /// Bytes that take link time on a full-duplex link (`CostEvent.fullDuplexBytes`, summed).
+    public var fullDuplexBytes = 0
     /// Rounds with every operation sequential.
     public var rounds = 0
     /// Rounds when each parallel group costs only its longest branch.
@@ -111,26 +115,39 @@ public struct CostTotals: Sendable, Hashable, Codable {
     public init(_ events: [CostEvent]) {
         var branchRounds = [Int: [Int: Int]]()
         for e in events {
-            bytes += e.totalBytes
             for (i, b) in e.bytesSent.enumerated() {
-                if i < bytesSent.count { bytesSent[i] += b } else { bytesSent.append(b) }
+                if i < bytesSent.count { bytesSent[i] = bytesSent[i].saturatingAdding(b) } else { bytesSent.append(b) }
+                bytes = bytes.saturatingAdding(b)
             }
-            rounds += e.rounds
-            multiplications += e.multiplications
-            offlineBytes += e.offlineBytes
-            elements += e.elements
+            fullDuplexBytes = fullDuplexBytes.saturatingAdding(e.fullDuplexBytes)
+            rounds = rounds.saturatingAdding(e.rounds)
+            multiplications = multiplications.saturatingAdding(e.multiplications)
+            offlineBytes = offlineBytes.saturatingAdding(e.offlineBytes)
+            elements = elements.saturatingAdding(e.elements)
             operations += 1
             depth = max(depth, e.depth)
-            rotations += e.rotations
-            bootstraps += e.bootstraps
-            rescales += e.rescales
+            rotations = rotations.saturatingAdding(e.rotations)
+            bootstraps = bootstraps.saturatingAdding(e.bootstraps)
+            rescales = rescales.saturatingAdding(e.rescales)
             computeSeconds += e.computeSeconds
             if let g = e.parallelGroup, let b = e.parallelBranch {
-                branchRounds[g, default: [:]][b, default: 0] += e.rounds
+                branchRounds[g, default: [:]][b, default: 0] = branchRounds[g, default: [:]][b, default: 0].saturatingAdding(e.rounds)
             } else {
-                batchedRounds += e.rounds
+                batchedRounds = batchedRounds.saturatingAdding(e.rounds)
             }
         }
-        for (_, branches) in branchRounds { batchedRounds += branches.values.max() ?? 0 }
+        for (_, branches) in branchRounds { batchedRounds = batchedRounds.saturatingAdding(branches.values.max() ?? 0) }
+    }
+
+    /// Counts at or above this are reported as too large: 2^62, half of `Int.max`, so any
+    /// figure that saturated on the way (or would overflow when two reports are added) is caught.
+    public static let saturationLimit = 1 << 62
+
+    /// The counters that reached `saturationLimit` ("communication", "rounds", …); empty
+    /// for every run whose figures are exact.
+    public var saturatedCounters: [String] {
+        [("communication bytes", bytes), ("offline bytes", offlineBytes), ("rounds", rounds), ("multiplications", multiplications),
+         ("elements", elements), ("rotations", rotations), ("bootstraps", bootstraps), ("rescales", rescales)]
+            .filter { $0.1 >= Self.saturationLimit }.map(\.0) + (computeSeconds.isFinite ? [] : ["compute seconds"])
     }
 }

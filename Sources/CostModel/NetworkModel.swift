@@ -1,32 +1,57 @@
-/// A network between the two parties: bandwidth and round-trip time, with the source of
-/// the figures. Latency = rounds × RTT + bytes ÷ bandwidth + compute; each term is reported.
+/// A network between the two parties: bandwidth, round-trip time and whether the link
+/// carries both directions at once, with the source of the figures.
+///
+/// Latency = rounds × RTT + transfer + compute, each term reported. On a full-duplex link
+/// (each direction has the whole bandwidth: a switched Ethernet or TCP link, `tc` shaping
+/// each egress) transfer is Σ over exchanges of the larger party's bytes × 8 ÷ bandwidth,
+/// or both parties' bytes for an exchange whose messages follow one another
+/// (`CostEvent.simultaneous`); on a half-duplex link (one shared medium) it is all bytes
+/// sent by both × 8 ÷ bandwidth.
 public struct NetworkModel: Sendable, Hashable, Codable {
+    /// Whether the two directions share the bandwidth.
+    public enum Duplex: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Each direction has the full bandwidth: transfer = max over parties of bytes sent.
+        case full
+        /// The directions share it: transfer = bytes sent by both parties.
+        case half
+    }
+
     public var name: String
-    /// Bits per second.
+    /// Bits per second, in each direction (full duplex) or shared (half duplex).
     public var bandwidthBitsPerSecond: Double
     /// Round-trip time in seconds.
     public var roundTripSeconds: Double
+    public var duplex: Duplex
     /// Where the setting comes from.
     public var source: String
 
-    /// - Throws: `CostModelError.invalidNetwork` for a non-positive bandwidth or a negative RTT.
-    public init(name: String, bandwidthBitsPerSecond: Double, roundTripSeconds: Double, source: String) throws(CostModelError) {
-        guard bandwidthBitsPerSecond > 0, bandwidthBitsPerSecond.isFinite else {
-            throw .invalidNetwork("bandwidth must be positive, got \(bandwidthBitsPerSecond) bit/s")
+    /// - Throws: `CostModelError.invalidNetwork` for a bandwidth outside `bandwidthRange` or
+    ///   an RTT outside `roundTripRange`.
+    public init(name: String, bandwidthBitsPerSecond: Double, roundTripSeconds: Double, duplex: Duplex = .full,
+                source: String) throws(CostModelError) {
+        guard Self.bandwidthRange.contains(bandwidthBitsPerSecond) else {
+            throw .invalidNetwork("bandwidth must be 1 kbit/s … 10 Tbit/s (0.001 … 10^7 Mbps), got \(bandwidthBitsPerSecond / 1e6) Mbps")
         }
-        guard roundTripSeconds >= 0, roundTripSeconds.isFinite else {
-            throw .invalidNetwork("round-trip time must be ≥ 0, got \(roundTripSeconds) s")
+        guard Self.roundTripRange.contains(roundTripSeconds) else {
+            throw .invalidNetwork("round-trip time must be 0 … 60 s (0 … 60,000 ms), got \(roundTripSeconds * 1000) ms")
         }
         self.name = name
         self.bandwidthBitsPerSecond = bandwidthBitsPerSecond
         self.roundTripSeconds = roundTripSeconds
+        self.duplex = duplex
         self.source = source
     }
+
+    /// Bandwidths a run may assume, in bit/s: 1 kbit/s (slower is no network) to 10 Tbit/s.
+    public static let bandwidthRange: ClosedRange<Double> = 1e3...1e13
+    /// Round-trip times, in seconds: 0 (shared memory) to a minute.
+    public static let roundTripRange: ClosedRange<Double> = 0...60
 
     private init(preset name: String, mbps: Double, rttMilliseconds: Double, source: String) {
         self.name = name
         bandwidthBitsPerSecond = mbps * 1e6
         roundTripSeconds = rttMilliseconds / 1000
+        duplex = .full
         self.source = source
     }
 
@@ -59,9 +84,16 @@ public struct NetworkModel: Sendable, Hashable, Codable {
     /// The latency of `totals` on this network.
     public func latency(of totals: CostTotals, batched: Bool = true) -> LatencyBreakdown {
         let rounds = Double(batched ? totals.batchedRounds : totals.rounds)
+        let bytes = duplex == .full ? totals.fullDuplexBytes : totals.bytes
         return LatencyBreakdown(roundTrips: rounds * roundTripSeconds,
-                                transfer: Double(totals.bytes) * 8 / bandwidthBitsPerSecond,
+                                transfer: Double(bytes) * 8 / bandwidthBitsPerSecond,
                                 compute: totals.computeSeconds)
+    }
+
+    /// What the latency figures of this network add up, for table headers and reports.
+    public var latencyConvention: String {
+        let transfer = duplex == .full ? "(larger party's bytes per exchange)" : "(bytes sent by both parties)"
+        return "latency = rounds × RTT + \(transfer) × 8 ÷ bandwidth (\(duplex.rawValue) duplex) + compute"
     }
 }
 

@@ -22,6 +22,10 @@ public struct AccuracyReport: Sendable {
         public var outOfRangeUnit = "elements"
         /// "3 rows", for tables.
         public var outOfRangeLabel: String { "\(outOfRange) \(outOfRangeUnit)" }
+        /// The profile computes this function exactly (an analytic step without a value
+        /// method): the error is that of re-sharing the exact value (≈ ½ ulp), not the
+        /// protocol's approximation. Every report marks it "ideal".
+        public var ideal = false
     }
 
     public struct Layer: Sendable {
@@ -87,7 +91,8 @@ final class AccuracyRecorder {
                 ?? approximation.reference(input)
             if nonlinearities[function] == nil {
                 order.append(function)
-                nonlinearities[function] = AccuracyReport.Nonlinearity(name: function, outOfRangeUnit: approximation.isRowwise ? "rows" : "elements")
+                nonlinearities[function] = AccuracyReport.Nonlinearity(name: function, outOfRangeUnit: approximation.isRowwise ? "rows" : "elements",
+                                                                       ideal: approximation.computesExactValues)
             }
             var entry = nonlinearities[function]!
             entry.calls += 1

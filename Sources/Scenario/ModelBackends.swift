@@ -29,6 +29,7 @@ extension CKKSBackend: ModelBackend {
 }
 
 extension TwoPartyEstimator: ModelBackend {
+    public var tracksValues: Bool { false }
     public func linear(_ x: EstimatedValue, _ w: WeightMatrix) -> EstimatedValue { linearCost(x, columns: w.columns) }
     public func privateMatmul(_ a: EstimatedValue, _ b: EstimatedValue) -> EstimatedValue { privateMatmulCost(a, b) }
     public func transposed(_ a: EstimatedValue, _ permutation: [Int]) -> EstimatedValue {

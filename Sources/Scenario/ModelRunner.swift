@@ -85,6 +85,8 @@ public enum ModelRunner {
                                         includeEmbeddings: r.includeEmbeddings, causalMask: r.causalMask, attention: r.attention,
                                         approximations: [:])
         config.batch = r.batch
+        try config.shape.validate()
+        try config.validateSizes()
         for f in config.requiredFunctions {
             let length = f == "layernorm" ? r.model.width : r.tokens
             config.approximations[f] = try r.profile.approximation(for: f, length: length)
@@ -144,7 +146,7 @@ public enum ModelRunner {
             ledger = engine.ledger
         }
         let errors = zip(output.scalars, reference.scalars).map { abs($0 - $1) }
-        return report(r, ledger: ledger, maxAbsoluteError: errors.max() ?? 0,
+        return try report(r, ledger: ledger, maxAbsoluteError: errors.max() ?? 0,
                       meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)), failure: failure, accuracy: recorder.report)
     }
 
@@ -173,9 +175,12 @@ public enum ModelRunner {
         return y
     }
 
+    /// - Throws: `RunError.countersOverflow` when a total reached `CostTotals.saturationLimit`.
     static func report(_ r: RunRequest, ledger: CostLedger, maxAbsoluteError: Double, meanAbsoluteError: Double, failure: String?,
-                       accuracy: AccuracyReport?) -> RunReport {
+                       accuracy: AccuracyReport?) throws(RunError) -> RunReport {
         let totals = ledger.totals()
+        let saturated = totals.saturatedCounters
+        guard saturated.isEmpty else { throw .countersOverflow(saturated) }
         func part(_ p: (name: String, totals: CostTotals)) -> RunReport.Part {
             RunReport.Part(name: p.name, totals: p.totals, latency: r.network.latency(of: p.totals))
         }
@@ -199,7 +204,7 @@ extension ModelRunner {
         if let ckks = r.profile.ckks {
             let b = try ckks.backend(seed: r.seed, tracksValues: false)
             _ = ckksForward(model, input: input, on: b, request: r, trace: &trace, progress: nil, observe: nil)
-            return report(r, ledger: b.ledger, maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil, accuracy: nil)
+            return try report(r, ledger: b.ledger, maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil, accuracy: nil)
         }
         var settings = r.profile.settings
         settings.seed = r.seed
@@ -208,7 +213,7 @@ extension ModelRunner {
         let x = b.input(input)
         let h = r.includeEmbeddings ? model.embed(x, on: b) : x
         _ = model.forward(h, on: b, trace: &trace)
-        return report(r, ledger: b.ledger, maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil, accuracy: nil)
+        return try report(r, ledger: b.ledger, maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil, accuracy: nil)
     }
 }
 
@@ -233,5 +238,18 @@ extension ExactFunction: MaskableRowFunction {
 
     func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on backend: B) -> B.Value {
         backend.analytic(x, kind: function, cost: AnalyticCost()) { reference($0, mask: mask) }
+    }
+}
+
+/// A run that cannot be reported.
+public enum RunError: Error, Equatable, CustomStringConvertible {
+    /// Counters at or past 2^62 (`CostTotals.saturationLimit`): the figures would not be exact.
+    case countersOverflow([String])
+
+    public var description: String {
+        switch self {
+        case let .countersOverflow(names):
+            "the run's \(names.joined(separator: ", ")) exceed 2^62, past what PISim counts exactly; reduce the tokens, batch, layers or the profile's per-element costs"
+        }
     }
 }

@@ -4,6 +4,7 @@ import Homomorphic
 import Backend
 import CostModel
 import Tensors
+import Transformer
 import TwoParty
 
 /// Cost and error of one operation on one shape under one protocol profile.
@@ -52,19 +53,22 @@ public enum OperationRunner {
     ///   - shape: the input shape; row functions act along its last axis.
     ///   - inputRange: where inputs are drawn (uniformly, seeded); defaults to the method's range.
     /// - Throws: `ApproximationError` for unknown ops or bad ranges, `TwoPartyError` for engine settings.
+    ///   `RunError.countersOverflow` when a cost passes 2^62.
     public static func run(op: String, shape: [Int], profile: ProtocolProfile, network: NetworkModel,
                            inputRange: Interval? = nil, seed: UInt64 = 1) throws -> OperationReport {
+        let report = try measured(op: op, shape: shape, profile: profile, network: network, inputRange: inputRange, seed: seed)
+        let saturated = report.totals.saturatedCounters
+        guard saturated.isEmpty else { throw RunError.countersOverflow(saturated) }
+        return report
+    }
+
+    static func measured(op: String, shape: [Int], profile: ProtocolProfile, network: NetworkModel,
+                         inputRange: Interval?, seed: UInt64) throws -> OperationReport {
         guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
             throw ApproximationError.invalidParameter("shape \(shape) must have positive extents")
         }
-        if op == "matmul" {
-            if let ckks = profile.ckks { return try homomorphicMatmul(shape: shape, profile: profile, ckks: ckks, network: network, seed: seed) }
-            guard profile.fieldModulus == nil else {
-                throw TwoPartyError.unsupported("matmul over a prime field (the matrix-triple path runs on Z/2^k)")
-            }
-            return try matmul(shape: shape, profile: profile, network: network, inputRange: inputRange, seed: seed)
-        }
-        guard shape.reduce(1, *) <= 50_000_000 else {
+        if op == "matmul" { return try matmul(shape: shape, profile: profile, network: network, inputRange: inputRange, seed: seed) }
+        guard let count = Tensor<Double>.checkedElementCount(shape), count <= 50_000_000 else {
             throw ApproximationError.invalidParameter("shape \(shape) has more than 50 million elements")
         }
         let approximation = try profile.approximation(for: op, length: shape.last ?? 1)
@@ -132,88 +136,76 @@ public enum OperationRunner {
         return (report, y)
     }
 
-    /// X [T×d] (private, the client's) times W [d×d'] (the server's weights, uniform in
-    /// ±1/√d), by the profile's linear-layer model. `shape` is [T, d, d'] or [B, T, d, d'].
+    /// `shape` [T, d, d']: X [T×d] (private, the client's) times W [d×d'] (the server's
+    /// weights, uniform in ±1/√d) by the profile's linear-layer model. [B, T, d, d']: B
+    /// independent products of two private operands, [B, T, d] · [B, d, d'] (attention's
+    /// per-head QKᵀ and A·V), by the backend's private × private product.
     static func matmul(shape: [Int], profile: ProtocolProfile, network: NetworkModel, inputRange: Interval?, seed: UInt64) throws -> OperationReport {
         guard shape.count == 3 || shape.count == 4 else {
-            throw ApproximationError.invalidParameter("matmul takes --shape TxDxD' or BxTxDxD', got \(shape)")
+            throw ApproximationError.invalidParameter("matmul takes --shape TxDxD' (activation × weights) or BxTxDxD' (B private × private products), got \(shape)")
         }
-        let t = shape.dropLast(2).reduce(1, *), d = shape[shape.count - 2], dOut = shape[shape.count - 1]
-        guard t * d + d * dOut + t * dOut <= 50_000_000 else {
-            throw ApproximationError.invalidParameter("matmul \(shape) has more than 50 million elements")
+        let b = shape.count == 4 ? shape[0] : 1, t = shape[shape.count - 3], d = shape[shape.count - 2], dOut = shape[shape.count - 1]
+        let sizes = [[b, t, d], [b, d, dOut], [b, t, dOut]].map { Tensor<Double>.checkedElementCount($0) }
+        guard sizes.allSatisfy({ ($0 ?? .max) <= 50_000_000 }) else {
+            throw ApproximationError.invalidParameter("matmul \(shape) has an operand or result of more than 50 million elements")
         }
         let range = try inputRange ?? Interval(-1, 1)
-        var settings = profile.settings
-        settings.seed = seed
-        let engine = try TwoPartyEngine(settings: settings)
         var g = UniformInputs(seed: seed)
-        let x = try Tensor(shape: [t, d], element: { _ in g.next(in: range) })
+        let private2 = shape.count == 4
+        let x = try Tensor(shape: private2 ? [b, t, d] : [t, d], element: { _ in g.next(in: range) })
         let bound = 1 / Double(d).squareRoot()
         let weights = try Interval(-bound, bound)
-        let w = try Tensor(shape: [d, dOut], element: { _ in g.next(in: weights) })
-        let sx = engine.share(x), sw = engine.share(w)
-        engine.ledger.reset()
-        let product: SharedTensor = try engine.ledger.scope("matmul") {
-            if let c = profile.linear.cost(t: t, d: d, dOut: dOut) {
-                engine.channel.charge("matmul", elements: t * dOut, bytesSent: [c.client, c.server], rounds: c.rounds, offlineBytes: c.offline)
-                // The ideal product at 2f fractional bits; HE outputs are then truncated by the
-                // profile's truncation, analytic ones include it in their formula.
-                let clear = try engine.reconstruct(sx).matmul(engine.reconstruct(sw))
-                if case .homomorphic = profile.linear {
-                    let raw = engine.share(clear.map { $0 * Double(sign: .plus, exponent: settings.fractionalBits, significand: 1) })
-                    var r = raw
-                    r.fractionalBits = 2 * settings.fractionalBits
-                    return engine.truncated(r)
-                }
-                return engine.share(clear)
-            }
-            return try engine.matmul(sx, sw)
-        }
-        let result = engine.reconstruct(product)
+        let w = try Tensor(shape: private2 ? [b, d, dOut] : [d, dOut], element: { _ in g.next(in: private2 ? range : weights) })
         let exact = try x.matmul(w)
-        var maxError = 0.0, sumError = 0.0
-        for (a, e) in zip(result.scalars, exact.scalars) {
-            maxError = max(maxError, abs(a - e))
-            sumError += abs(a - e)
+        if let ckks = profile.ckks {
+            let backend = try CKKSBackend(parameters: ckks.parameters, latency: ckks.latency, seed: seed)
+            let (report, y) = measureMatmul(shape, x, w, exact: exact, private2: private2, range: range, method: backend.packing.rawValue,
+                                            on: backend, ledger: backend.ledger, profile: profile, network: network)
+            var r = report
+            let events = backend.ledger.events
+            func count(_ kind: String) -> Int { events.filter { $0.kind == kind }.reduce(0) { $0 + $1.elements } }
+            r.homomorphic = HomomorphicStatistics(depth: 1, levelsUsed: y.level, bootstraps: r.totals.bootstraps,
+                                                  ciphertextMultiplications: count("ct-mult"), plaintextMultiplications: count("pt-mult"),
+                                                  rotations: r.totals.rotations, rescales: r.totals.rescales, failure: backend.failure?.description)
+            return r
         }
-        let totals = engine.ledger.totals()
-        let method = switch profile.linear {
+        guard profile.fieldModulus == nil else {
+            throw TwoPartyError.unsupported("matmul over a prime field (the matrix-triple path runs on Z/2^k)")
+        }
+        var settings = profile.settings
+        settings.seed = seed
+        let backend = TwoPartyBackend(engine: try TwoPartyEngine(settings: settings), profileName: profile.name)
+        backend.linearModel = profile.linear
+        let linearMethod = switch profile.linear {
         case .beaver: "beaver"
         case .homomorphic: "homomorphic"
         case .analytic: "analytic"
         }
-        return OperationReport(op: "matmul", shape: shape, protocolName: profile.name, network: network, method: method, inputRange: range,
-                               totals: totals, latency: network.latency(of: totals), maxAbsoluteError: maxError,
-                               meanAbsoluteError: sumError / Double(max(result.count, 1)), outOfRange: 0,
-                               breakdown: engine.ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) },
-                               homomorphic: nil)
+        let method = private2 ? "beaver" : linearMethod
+        return measureMatmul(shape, x, w, exact: exact, private2: private2, range: range, method: method,
+                             on: backend, ledger: backend.engine.ledger, profile: profile, network: network).report
     }
 
-    /// X [T×d] encrypted times the server's plaintext W [d×d'] under the CKKS packing model.
-    static func homomorphicMatmul(shape: [Int], profile: ProtocolProfile, ckks: CKKSProfile, network: NetworkModel, seed: UInt64) throws -> OperationReport {
-        guard shape.count == 3 || shape.count == 4 else {
-            throw ApproximationError.invalidParameter("matmul takes --shape TxDxD' or BxTxDxD', got \(shape)")
+    /// Runs one matmul on `backend` under the scope "matmul" and reports its costs and error.
+    static func measureMatmul<B: ModelBackend>(_ shape: [Int], _ x: Tensor<Double>, _ w: Tensor<Double>, exact: Tensor<Double>, private2: Bool,
+                                               range: Interval, method: String, on backend: B, ledger: CostLedger, profile: ProtocolProfile,
+                                               network: NetworkModel) -> (report: OperationReport, output: B.Value) {
+        let left = backend.input(x)
+        let right = private2 ? backend.input(w) : nil
+        ledger.reset()
+        let y = ledger.scope("matmul") {
+            right.map { backend.privateMatmul(left, $0) }
+                ?? backend.linear(left, WeightMatrix(rows: w.shape[0], columns: w.shape[1]) { w })
         }
-        let t = shape.dropLast(2).reduce(1, *), d = shape[shape.count - 2], dOut = shape[shape.count - 1]
-        let backend = try CKKSBackend(parameters: ckks.parameters, latency: ckks.latency, seed: seed)
-        var g = UniformInputs(seed: seed)
-        let range = try Interval(-1, 1), bound = 1 / Double(d).squareRoot()
-        let weights = try Interval(-bound, bound)
-        let x = try Tensor(shape: [t, d], element: { _ in g.next(in: range) })
-        let w = try Tensor(shape: [d, dOut], element: { _ in g.next(in: weights) })
-        let y = backend.ledger.scope("matmul") { backend.matmulPlaintext(backend.input(x), w) }
-        let result = backend.reveal(y), exact = try x.matmul(w)
-        let maxError = zip(result.scalars, exact.scalars).map { abs($0 - $1) }.max() ?? 0
-        let totals = backend.ledger.totals()
-        let events = backend.ledger.events
-        func count(_ kind: String) -> Int { events.filter { $0.kind == kind }.reduce(0) { $0 + $1.elements } }
-        return OperationReport(
-            op: "matmul", shape: shape, protocolName: profile.name, network: network, method: backend.packing.rawValue, inputRange: range,
-            totals: totals, latency: network.latency(of: totals), maxAbsoluteError: maxError, meanAbsoluteError: 0, outOfRange: 0,
-            breakdown: backend.ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) },
-            homomorphic: HomomorphicStatistics(depth: 1, levelsUsed: y.level, bootstraps: totals.bootstraps, ciphertextMultiplications: 0,
-                                               plaintextMultiplications: count("pt-mult"), rotations: totals.rotations,
-                                               rescales: totals.rescales, failure: backend.failure?.description))
+        let result = backend.reveal(y)
+        let errors = zip(result.scalars, exact.scalars).map { abs($0 - $1) }
+        let totals = ledger.totals()
+        let report = OperationReport(op: "matmul", shape: shape, protocolName: profile.name, network: network, method: method, inputRange: range,
+                                     totals: totals, latency: network.latency(of: totals), maxAbsoluteError: errors.max() ?? 0,
+                                     meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)), outOfRange: 0,
+                                     breakdown: ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) },
+                                     homomorphic: nil)
+        return (report, y)
     }
 
     /// Inputs a user would feed the function: its stated range, kept away from the pole of

@@ -41,10 +41,7 @@ public struct ProtocolProfile: Sendable {
             throw FileError(file: candidates.first ?? nameOrPath, line: 0, key: "",
                             message: message + (known.isEmpty ? "" : " (available: \(known.joined(separator: ", ")))"))
         }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw FileError(file: path, line: 0, key: "", message: "cannot read the file")
-        }
-        return try parse(text, file: path)
+        return try parse(try YAMLNode.readText(path: path), file: path)
     }
 
     /// The profiles shipped with the package (found relative to this source file when run
@@ -75,7 +72,7 @@ public struct ProtocolProfile: Sendable {
     static let nonlinearityKeys = ["method", "degree", "iterations", "range", "reciprocal", "reciprocal_iterations",
                                    "reciprocal_range", "exp_iterations", "sign_corrected", "epsilon", "p", "variant", "source",
                                    "bits_per_element", "bits_per_row", "rounds", "rounds_per_log2_row",
-                                   "offline_bytes_per_element", "offline_bytes_per_row"]
+                                   "offline_bytes_per_element", "offline_bytes_per_row", "value_method"]
 
     /// Parses and validates a profile document.
     ///
@@ -215,10 +212,13 @@ public struct ProtocolProfile: Sendable {
         if let v = m["method"] {
             let methods = ApproximationCatalog.methods.first { $0.function == function }?.methods ?? []
             o.method = try v.choice(methods + ["analytic"])
-            if o.method != "analytic" { o.analyticCost = nil }
+            if o.method != "analytic" {
+                o.analyticCost = nil
+                o.valueMethod = nil
+            }
         }
         let analyticKeys = ["bits_per_element", "bits_per_row", "rounds", "rounds_per_log2_row", "offline_bytes_per_element",
-                            "offline_bytes_per_row"]
+                            "offline_bytes_per_row", "value_method"]
         if o.method == "analytic" {
             if m["method"] != nil {
                 guard m["bits_per_element"] != nil || m["bits_per_row"] != nil, m["rounds"] != nil else {
@@ -233,6 +233,10 @@ public struct ProtocolProfile: Sendable {
             if let v = m["offline_bytes_per_element"] { c.offlineBytesPerElement = try v.nonNegative() }
             if let v = m["offline_bytes_per_row"] { c.offlineBytesPerRow = try v.nonNegative() }
             o.analyticCost = c
+            if let v = m["value_method"] {
+                let methods = ApproximationCatalog.methods.first { $0.function == function }?.methods ?? []
+                o.valueMethod = try v.choice(methods)
+            }
         } else if let extra = analyticKeys.first(where: { m[$0] != nil }) {
             throw m[extra]!.error("'\(extra)' only applies to method: analytic")
         }

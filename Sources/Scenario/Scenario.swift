@@ -35,7 +35,7 @@ public struct Scenario: Sendable {
     public static let keys = ["name", "description", "model", "architecture", "protocol", "network", "tokens", "batch", "layers", "ffn_keep",
                               "embeddings", "causal_mask", "attention", "fidelity", "seed", "precision", "approximations", "weights"]
     static let modelKeys = ["preset", "name", "layers", "heads", "width", "ffn_width", "vocabulary"]
-    static let networkKeys = ["name", "bandwidth_mbps", "rtt_ms", "source"]
+    static let networkKeys = ["preset", "name", "bandwidth_mbps", "rtt_ms", "duplex", "source"]
     static let twoPartyPrecisionKeys = ["ring_bits", "fractional_bits"]
     static let ckksPrecisionKeys = ["scaling_bits", "depth", "ring_dimension", "first_prime_bits"]
     static let approximationKeys = ProtocolProfile.nonlinearityKeys.filter { $0 != "source" }
@@ -167,21 +167,36 @@ public struct Scenario: Sendable {
         }
     }
 
-    /// `network`: a preset name, or {name, bandwidth_mbps, rtt_ms, source}.
+    /// `network`: a preset name, or {preset?, name, bandwidth_mbps, rtt_ms, duplex, source}
+    /// (a preset's figures unless replaced; without one, bandwidth and RTT together or
+    /// neither (the default, wan); `duplex` is full or half, default full).
     static func network(_ node: YAMLNode?) throws(FileError) -> NetworkModel {
         guard let node else { return .wan }
-        if case .scalar = node.node {
+        func preset(_ node: YAMLNode) throws(FileError) -> NetworkModel {
             let name = try node.choice(NetworkModel.presets.map(\.name))
             return NetworkModel.presets.first { $0.name == name } ?? .wan
         }
-        let m = try node.mapping(allowed: networkKeys, required: ["bandwidth_mbps", "rtt_ms"])
+        if case .scalar = node.node { return try preset(node) }
+        let m = try node.mapping(allowed: networkKeys)
+        // Neither a preset nor a link: the default network (wan) with the keys given (duplex).
+        let base = try m["preset"].map(preset) ?? (m["bandwidth_mbps"] == nil && m["rtt_ms"] == nil ? NetworkModel.wan : nil)
+        if base == nil {
+            for key in ["bandwidth_mbps", "rtt_ms"] where m[key] == nil {
+                throw node.error("missing required key '\(key)' (or a preset to start from: \(NetworkModel.presets.map(\.name).joined(separator: ", ")))")
+            }
+        }
+        let duplex = try m["duplex"].map { (n: YAMLNode) throws(FileError) -> NetworkModel.Duplex in
+            NetworkModel.Duplex(rawValue: try n.choice(NetworkModel.Duplex.allCases.map(\.rawValue))) ?? .full
+        }
+        let bandwidth = try m["bandwidth_mbps"].map { (n: YAMLNode) throws(FileError) in try n.double() * 1e6 } ?? base?.bandwidthBitsPerSecond ?? 0
+        let rtt = try m["rtt_ms"].map { (n: YAMLNode) throws(FileError) in try n.double() / 1000 } ?? base?.roundTripSeconds ?? 0
+        let changed = m.keys.contains { ["bandwidth_mbps", "rtt_ms", "duplex"].contains($0) }
         do {
-            return try NetworkModel(name: try m["name"]?.string() ?? "custom", bandwidthBitsPerSecond: try m["bandwidth_mbps"]!.double() * 1e6,
-                                    roundTripSeconds: try m["rtt_ms"]!.double() / 1000, source: try m["source"]?.string() ?? "scenario file")
-        } catch let e as FileError {
-            throw e
+            return try NetworkModel(name: try m["name"]?.string() ?? (changed ? "custom" : base?.name ?? "custom"),
+                                    bandwidthBitsPerSecond: bandwidth, roundTripSeconds: rtt, duplex: duplex ?? base?.duplex ?? .full,
+                                    source: try m["source"]?.string() ?? (changed || base == nil ? "scenario file" : base?.source ?? ""))
         } catch {
-            throw node.error("\(error)")
+            throw (m["bandwidth_mbps"] ?? m["rtt_ms"] ?? node).error("\(error)")
         }
     }
 

@@ -1,3 +1,4 @@
+import CostModel
 import Foundation
 import Yams
 
@@ -20,9 +21,7 @@ public struct ScenarioDocument {
         guard FileManager.default.fileExists(atPath: path) else {
             throw FileError(file: path, line: 0, key: "", message: "no such scenario file")
         }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw FileError(file: path, line: 0, key: "", message: "cannot read the file as UTF-8 text")
-        }
+        let text = try YAMLNode.readText(path: path)
         return try parse(text, file: path, directory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
@@ -57,14 +56,25 @@ public struct ScenarioDocument {
                         file: root.file, path: "")
     }
 
-    static func setting(_ node: Node, at path: ArraySlice<String>, to value: Node) -> Node {
+    /// Keys whose value may be a preset name or a mapping; setting a sub-key of a preset
+    /// name (`--set model.width=1024` over `model: gpt2-small`) keeps the preset:
+    /// `{preset: gpt2-small, width: 1024}`.
+    static let presetKeys: Set<String> = ["model", "network"]
+
+    static func setting(_ node: Node, at path: ArraySlice<String>, to value: Node, parentKey: String? = nil) -> Node {
         guard let key = path.first else { return value }
+        // A sub-key of a swept value is set in every entry (`--set model.layers=2` over
+        // `model: [gpt2-small, gpt2-medium]`).
+        if case let .sequence(items) = node, parentKey.map({ !listValuedKeys.contains($0) }) ?? true {
+            return .sequence(Node.Sequence(items.map { setting($0, at: path, to: value, parentKey: parentKey) }, items.tag, items.style, items.mark))
+        }
         var pairs: [(Node, Node)] = []
         if case let .mapping(m) = node { pairs = Array(m) }
+        if case .scalar = node, let parentKey, presetKeys.contains(parentKey) { pairs = [(Node("preset"), node)] }
         if let i = pairs.firstIndex(where: { $0.0.string == key }) {
-            pairs[i].1 = setting(pairs[i].1, at: path.dropFirst(), to: value)
+            pairs[i].1 = setting(pairs[i].1, at: path.dropFirst(), to: value, parentKey: key)
         } else {
-            pairs.append((Node(key), setting(.mapping(Node.Mapping([])), at: path.dropFirst(), to: value)))
+            pairs.append((Node(key), setting(.mapping(Node.Mapping([])), at: path.dropFirst(), to: value, parentKey: key)))
         }
         return .mapping(Node.Mapping(pairs))
     }
@@ -114,7 +124,11 @@ public struct ScenarioDocument {
     }
 
     /// Number of runs the sweep expands to (the product of the axis lengths).
-    public var runCount: Int { axes.reduce(1) { $0 * $1.values.count } }
+    /// Saturates at `Int.max` (sixty-four axes of two values do not trap).
+    public var runCount: Int { axes.reduce(1) { $0.saturatingMultiplying($1.values.count) } }
+
+    /// The most runs one sweep may expand to, with or without `--yes`.
+    public static let maximumRuns = 10_000
 
     /// One run of the sweep: the document with every list replaced by one of its entries,
     /// and which entry each axis took.
@@ -127,12 +141,33 @@ public struct ScenarioDocument {
     /// Every run of the sweep, in order. An empty list (an axis with no entries) is refused.
     ///
     /// - Throws: `FileError` at the first empty list.
+    /// - Throws: `FileError` at the first empty list, or when the sweep has more than
+    ///   `maximumRuns` runs.
     public func points() throws(FileError) -> [Point] {
+        try checkAxes()
+        let count = runCount
+        guard count <= Self.maximumRuns else {
+            throw FileError(file: root.file, line: 0, key: "",
+                            message: "the sweep expands to \(count == .max ? "more than 2^63" : "\(count)") runs; PISim runs at most \(Self.maximumRuns) in one invocation")
+        }
+        return Self.expand(root.node, path: "", firstOnly: false).map {
+            Point(root: YAMLNode(node: $0.node, file: root.file, path: ""), assignments: $0.assignments, directory: directory)
+        }
+    }
+
+    /// The sweep's first run alone (every axis at its first entry), however large the
+    /// sweep: resolving it checks every key before the size of the sweep is discussed.
+    ///
+    /// - Throws: `FileError` at the first empty list.
+    public func firstPoint() throws(FileError) -> Point {
+        try checkAxes()
+        let first = Self.expand(root.node, path: "", firstOnly: true)[0]
+        return Point(root: YAMLNode(node: first.node, file: root.file, path: ""), assignments: first.assignments, directory: directory)
+    }
+
+    func checkAxes() throws(FileError) {
         if let empty = Self.firstEmptyAxis(root.node, path: "") {
             throw FileError(file: root.file, line: empty.line, key: empty.key, message: "an empty list sweeps over nothing")
-        }
-        return Self.expand(root.node, path: "").map {
-            Point(root: YAMLNode(node: $0.node, file: root.file, path: ""), assignments: $0.assignments, directory: directory)
         }
     }
 
@@ -149,16 +184,18 @@ public struct ScenarioDocument {
         return nil
     }
 
-    static func expand(_ node: Node, path: String) -> [(node: Node, assignments: [(key: String, value: String)])] {
+    /// The runs of the sweep under `node`; `firstOnly`: only the first (each axis at its
+    /// first entry; axes are non-empty, checked by `checkAxes`).
+    static func expand(_ node: Node, path: String, firstOnly: Bool) -> [(node: Node, assignments: [(key: String, value: String)])] {
         guard case let .mapping(m) = node else { return [(node, [])] }
         var partial: [(pairs: [(Node, Node)], assignments: [(key: String, value: String)])] = [([], [])]
         for (k, v) in m {
             let key = k.string ?? "?", p = path.isEmpty ? key : "\(path).\(key)"
             let choices: [(node: Node, assignments: [(key: String, value: String)])]
             if let items = sweepItems(v, key: key) {
-                choices = items.map { ($0, [(p, label($0))]) }
+                choices = (firstOnly ? Array(items.prefix(1)) : items).map { ($0, [(p, label($0))]) }
             } else {
-                choices = expand(v, path: p)
+                choices = expand(v, path: p, firstOnly: firstOnly)
             }
             partial = partial.flatMap { prefix in
                 choices.map { c in (prefix.pairs + [(k, c.node)], prefix.assignments + c.assignments) }

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// An error in a data file: the file, the line, the key path and what is wrong.
@@ -30,11 +31,28 @@ public struct YAMLNode {
 
     func error(_ message: String) -> FileError { FileError(file: file, line: line, key: path, message: message) }
 
+    /// The largest scenario or profile text accepted, in UTF-8 bytes (1 MiB).
+    public static let maximumTextBytes = 1 << 20
+    /// The most nodes a document may hold once aliases are expanded: a "billion laughs"
+    /// document of a few lines expands to 10^9 nodes, and every reader of the tree walks it.
+    public static let maximumNodes = 100_000
+
     /// Parses `text` as one YAML document.
+    ///
+    /// - Throws: `FileError` for text that is not YAML, is larger than `maximumTextBytes`,
+    ///   or expands (through aliases) to more than `maximumNodes` nodes.
     public static func parse(_ text: String, file: String) throws(FileError) -> YAMLNode {
+        guard text.utf8.count <= maximumTextBytes else {
+            throw FileError(file: file, line: 0, key: "", message: "the file has \(text.utf8.count) bytes; PISim reads at most \(maximumTextBytes)")
+        }
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw FileError(file: file, line: 1, key: "", message: "the file is empty")
+            }
+            var budget = maximumNodes
+            guard withinBudget(node, &budget) else {
+                throw FileError(file: file, line: 0, key: "",
+                                message: "the document expands to more than \(maximumNodes) values (aliases repeat what they name); write it out or use fewer aliases")
             }
             return YAMLNode(node: node, file: file, path: "")
         } catch let e as FileError {
@@ -46,18 +64,64 @@ public struct YAMLNode {
         }
     }
 
+    /// The text of a scenario or profile file: at most `maximumTextBytes` are read (a
+    /// device or a huge file is refused, not slurped), and it must be UTF-8.
+    ///
+    /// - Throws: `FileError` naming the file.
+    public static func readText(path: String) throws(FileError) -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw FileError(file: path, line: 0, key: "", message: isDirectory.boolValue ? "is a directory, not a file" : "no such file")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw FileError(file: path, line: 0, key: "", message: "cannot open the file for reading")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do { data = try handle.read(upToCount: maximumTextBytes + 1) ?? Data() } catch {
+            throw FileError(file: path, line: 0, key: "", message: "cannot read the file")
+        }
+        guard data.count <= maximumTextBytes else {
+            throw FileError(file: path, line: 0, key: "", message: "the file is larger than \(maximumTextBytes) bytes; PISim reads at most that")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FileError(file: path, line: 0, key: "", message: "cannot read the file as UTF-8 text")
+        }
+        return text
+    }
+
+    /// Walks `node` as readers will (aliases expanded), spending one unit per node; false
+    /// once the budget is spent.
+    static func withinBudget(_ node: Node, _ budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .scalar, .alias: return true
+        case let .sequence(s): return s.allSatisfy { withinBudget($0, &budget) }
+        case let .mapping(m): return m.allSatisfy { withinBudget($0.key, &budget) && withinBudget($0.value, &budget) }
+        }
+    }
+
     static func line(of error: YamlError) -> Int {
         switch error {
         case let .scanner(_, _, mark, _), let .parser(_, _, mark, _), let .composer(_, _, mark, _): mark.line
+        case let .duplicatedKeysInMapping(_, context): context.mark.line
         default: 0
         }
     }
 
+    /// One line of what is wrong, in PISim's words (Yams's own description quotes the
+    /// whole document).
     static func summary(of error: YamlError) -> String {
         switch error {
         case let .scanner(context, problem, _, _), let .parser(context, problem, _, _), let .composer(context, problem, _, _):
             [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-        default: "\(error)"
+        case let .duplicatedKeysInMapping(duplicates, _):
+            "the key\(duplicates.count == 1 ? "" : "s") \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) appear\(duplicates.count == 1 ? "s" : "") twice in one mapping"
+        case let .reader(problem, _, _, _): problem
+        case .dataCouldNotBeDecoded: "the text is not UTF-8"
+        case .memory: "out of memory while parsing"
+        default: "the parser refused it"
         }
     }
 

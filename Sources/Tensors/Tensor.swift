@@ -62,6 +62,20 @@ public struct Tensor<Scalar: Sendable>: Sendable {
 
     @usableFromInline static func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
 
+    /// The element count of `shape`, or nil when an extent is negative or the product
+    /// overflows `Int`: how sizes taken from user input are checked before anything is
+    /// allocated or multiplied.
+    public static func checkedElementCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for e in shape {
+            guard e >= 0 else { return nil }
+            let (v, overflow) = n.multipliedReportingOverflow(by: e)
+            if overflow { return nil }
+            n = v
+        }
+        return n
+    }
+
     /// Number of axes.
     @inlinable public var rank: Int { shape.count }
 

@@ -29,6 +29,14 @@ public protocol ModelBackend: ArithmeticBackend {
     func transposed(_ a: Value, _ permutation: [Int]) -> Value
     /// Same elements, another shape.
     func reshaped(_ a: Value, _ shape: [Int]) -> Value
+    /// False for shape-only backends (estimate fidelity): public tensors they are given,
+    /// such as the causal mask, may then be shape-only too (no scalars), so that a run
+    /// stays O(shapes) in memory and time.
+    var tracksValues: Bool { get }
+}
+
+extension ModelBackend {
+    public var tracksValues: Bool { true }
 }
 
 extension PlaintextBackend: ModelBackend {

@@ -71,6 +71,7 @@ public struct ModelConfiguration: Sendable {
             guard (0...shape.layers).contains(k) else { throw .invalidOption("ffn-keep must be 0…\(shape.layers), got \(k)") }
         }
         guard ffnScaleAlpha > 0, ffnScaleAlpha.isFinite else { throw .invalidOption("the FFN scale α must be positive") }
+        try validateSizes()
         for f in Set(requiredFunctions) where approximations[f] == nil {
             throw .invalidOption("no approximation for \(f)")
         }
@@ -79,6 +80,36 @@ public struct ModelConfiguration: Sendable {
         }
         if causalMask, let a = approximations[attention], !(a is any MaskableRowFunction) {
             throw .invalidOption("\(a.function) (\(a.method)) cannot take a causal mask; set causal_mask: false")
+        }
+    }
+
+    /// The most elements any one tensor of a run may hold: 2^50 (about 10^15; GPT-2's
+    /// attention scores at T = 10^6 are 1.2·10^13). Below it every element count, and every
+    /// count times a bit width, fits a 64-bit integer; costs beyond it saturate (see
+    /// `CostTotals.saturatedCounters`).
+    public static let maximumTensorElements = 1 << 50
+
+    /// The tensors a forward pass builds, by name and shape: one-hot tokens and the
+    /// embedding, the hidden state, the FFN's hidden layer and weights, and the attention scores.
+    public var tensorShapes: [(name: String, shape: [Int])] {
+        let d = shape.width, rows = [batch, tokens]
+        var out: [(String, [Int])] = [("hidden state", rows + [d]), ("FFN hidden layer", rows + [shape.ffnWidth]),
+                                      ("FFN weights", [d, shape.ffnWidth]), ("attention weights", [d, d]),
+                                      ("attention scores", [batch, shape.heads, tokens, tokens])]
+        if includeEmbeddings { out += [("one-hot tokens", rows + [shape.vocabulary]), ("embedding", [shape.vocabulary, d])] }
+        return out
+    }
+
+    /// Refuses a configuration with a tensor over `maximumTensorElements` (or whose size
+    /// overflows), naming the tensor and its dimensions.
+    public func validateSizes() throws(TransformerError) {
+        for (name, dims) in tensorShapes {
+            let n = Tensor<Double>.checkedElementCount(dims)
+            guard let n, n <= Self.maximumTensorElements else {
+                let size = n.map { "\($0) elements" } ?? "more than 2^63 elements"
+                throw .invalidOption("the \(name) would hold \(size) (\(dims.map(String.init).joined(separator: " × "))); " +
+                                     "PISim refuses tensors over 2^50 elements: reduce the tokens, batch or model dimensions")
+            }
         }
     }
 
@@ -104,13 +135,17 @@ public struct TransformerModel: Sendable {
     public let configuration: ModelConfiguration
     public let weights: ModelWeights
 
-    /// The public causal mask [T × T], when the configuration asks for one.
-    let attentionMask: Tensor<Double>?
-
     public init(configuration: ModelConfiguration, weights: ModelWeights) {
         self.configuration = configuration
         self.weights = weights
-        attentionMask = configuration.causalMask ? causalMask(tokens: configuration.tokens) : nil
+    }
+
+    /// The public causal mask [T × T] when the configuration asks for one: dense for
+    /// backends that track values, shape-only for estimates (T = 10^6 would be 8 TB dense).
+    func attentionMask<B: ModelBackend>(on b: B) -> Tensor<Double>? {
+        guard configuration.causalMask else { return nil }
+        let t = configuration.tokens
+        return b.tracksValues ? causalMask(tokens: t) : Tensor(uncheckedShape: [t, t], scalars: [])
     }
 
     var shape: ModelShape { configuration.shape }
@@ -163,8 +198,9 @@ public struct TransformerModel: Sendable {
     public func forward<B: ModelBackend>(_ hidden: B.Value, on b: B, trace: inout [NonlinearityCall],
                                          progress: ((Int, Int) -> Void)? = nil, observe: ForwardObserver? = nil) -> B.Value {
         var h = hidden
+        let mask = attentionMask(on: b)
         for layer in 0..<shape.layers {
-            h = b.scope("layer\(layer)") { block(h, layer: layer, on: b, trace: &trace, observe: observe) }
+            h = b.scope("layer\(layer)") { block(h, layer: layer, mask: mask, on: b, trace: &trace, observe: observe) }
             observe?(.block(layer: layer, hidden: b.reveal(h)))
             progress?(layer + 1, shape.layers)
         }
@@ -178,8 +214,9 @@ public struct TransformerModel: Sendable {
     }
 
     /// One block: (LN →) multi-head attention → residual → (LN →) FFN → residual.
-    public func block<B: ModelBackend>(_ x: B.Value, layer: Int, on b: B, trace: inout [NonlinearityCall],
-                                       observe: ForwardObserver? = nil) -> B.Value {
+    /// `mask`: the attention mask, `attentionMask(on:)` (built once per forward pass).
+    func block<B: ModelBackend>(_ x: B.Value, layer: Int, mask attentionMask: Tensor<Double>?, on b: B, trace: inout [NonlinearityCall],
+                                observe: ForwardObserver? = nil) -> B.Value {
         let a = configuration.architecture, t = configuration.tokens, d = shape.width, heads = shape.heads, dh = shape.headWidth
         let batch = configuration.batch
         let attnInput = a.hasLayerNorm ? layerNorm(x, "ln1", layer: layer, on: b, trace: &trace, observe: observe) : x

@@ -55,7 +55,7 @@ public final class Channel: @unchecked Sendable {
     /// The accounting of one opening of `elements` values in one round: each party sends its
     /// share of each. `open` calls this; a cost-only estimate calls it directly with the same counts.
     public func recordOpening(_ kind: String, elements: Int, bitsOnly: Bool = false, multiplications: Int = 0) {
-        let perParty = elements * (bitsOnly ? wireBytesPerBit : wireBytesPerElement)
+        let perParty = elements.saturatingMultiplying(bitsOnly ? wireBytesPerBit : wireBytesPerElement)
         ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: [perParty, perParty], rounds: 1,
                                 multiplications: multiplications))
     }
@@ -73,7 +73,11 @@ public final class Channel: @unchecked Sendable {
     }
 
     /// An analytic charge with different byte counts per party (client first).
-    public func charge(_ kind: String, elements: Int, bytesSent: [Int], rounds: Int, offlineBytes: Int = 0) {
-        ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: bytesSent, rounds: rounds, offlineBytes: offlineBytes))
+    /// `simultaneous`: both parties send at once in each round (cited interactive
+    /// protocols); false when one party's messages answer the other's (an HE product).
+    public func charge(_ kind: String, elements: Int, bytesSent: [Int], rounds: Int, offlineBytes: Int = 0, simultaneous: Bool = true) {
+        var e = CostEvent(kind: kind, elements: elements, bytesSent: bytesSent, rounds: rounds, offlineBytes: offlineBytes)
+        e.simultaneous = simultaneous
+        ledger.record(e)
     }
 }

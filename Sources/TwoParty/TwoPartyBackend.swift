@@ -109,8 +109,7 @@ extension TwoPartyBackend {
         let d = x.shape.last ?? 1, rows = x.count / max(d, 1), dOut = w.shape.last ?? 1
         let flat = SharedTensor(shape: [rows, d], share0: x.share0, share1: x.share1, fractionalBits: x.fractionalBits)
         let outShape = Array(x.shape.dropLast()) + [dOut]
-        if let c = model.cost(t: rows, d: d, dOut: dOut) {
-            engine.channel.charge("linear", elements: rows * dOut, bytesSent: [c.client, c.server], rounds: c.rounds, offlineBytes: c.offline)
+        if engine.channel.chargeLinear(model, rows: rows, d: d, dOut: dOut) {
             let clear = (try? engine.reconstruct(flat).matmul(w)) ?? Tensor(uncheckedShape: [rows, dOut], repeating: 0)
             if case .homomorphic = model {
                 let scale = Double(sign: .plus, exponent: engine.settings.fractionalBits, significand: 1)

@@ -186,8 +186,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
     public func linearCost(_ x: Value, columns dOut: Int) -> Value {
         let d = x.shape.last ?? 1, rows = x.count / max(d, 1)
         let out = Value(shape: Array(x.shape.dropLast()) + [dOut], fractionalBits: 2 * f)
-        if let c = linearModel.cost(t: rows, d: d, dOut: dOut) {
-            channel.charge("linear", elements: rows * dOut, bytesSent: [c.client, c.server], rounds: c.rounds, offlineBytes: c.offline)
+        if channel.chargeLinear(linearModel, rows: rows, d: d, dOut: dOut) {
             if case .homomorphic = linearModel { return truncated(out) }
             return Value(shape: out.shape, fractionalBits: f)
         }

@@ -39,7 +39,7 @@ public struct TwoPartySettings: Sendable, Hashable {
         guard (2...64).contains(ringBits) else {
             throw .invalidParameter("ring bits must be 2…64 for the native two-party engine, got \(ringBits)")
         }
-        guard fractionalBits >= 0, 2 * fractionalBits < ringBits else {
+        guard fractionalBits >= 0, fractionalBits < ringBits, 2 * fractionalBits < ringBits else {
             throw .invalidParameter("fractional bits \(fractionalBits) do not fit a \(ringBits)-bit ring: a product needs 2f < k bits")
         }
         guard wireBytesPerElement > 0, wireBytesPerBit > 0, offlineBytesPerElement >= 0 else {

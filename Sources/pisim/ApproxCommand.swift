@@ -89,7 +89,7 @@ struct Approx: ParsableCommand {
     /// The first problem with the arguments, in one line, or nil.
     func problem() -> String? {
         if !["table", "json"].contains(format) { return "--format must be table or json, got '\(format)'" }
-        if samples < 2 { return "--samples must be at least 2" }
+        if !(2...10_000_000).contains(samples) { return "--samples must be 2…10,000,000, got \(samples)" }
         if !(1...1_000_000).contains(length) { return "--length must be in 1…1000000" }
         if let degree, degree < 0 { return "--degree must be ≥ 0, got \(degree)" }
         if let iterations, iterations < 0 { return "--iterations must be ≥ 0, got \(iterations)" }

@@ -13,6 +13,7 @@ struct ScenarioOptions: ParsableArguments {
     @Option(name: .customLong("arch"), help: "Architecture (key: architecture).") var architecture: String?
     @Option(name: .customLong("protocol"), help: "Protocol profile name or path (key: protocol).") var protocolName: String?
     @Option(help: "Network preset (key: network).") var network: String?
+    @Option(help: "full or half: whether the link carries both directions at once (key: network.duplex).") var duplex: String?
     @Option(name: [.customLong("seq"), .customLong("tokens")], help: "Context length T (key: tokens).") var tokens: String?
     @Option(help: "Sequences per forward pass B (key: batch).") var batch: String?
     @Option(help: "Run only the first N blocks (key: layers).") var layers: String?
@@ -44,6 +45,7 @@ struct ScenarioOptions: ParsableArguments {
         set("architecture", architecture)
         set("protocol", protocolName)
         set("network", network)
+        set("network.duplex", duplex)
         set("tokens", tokens)
         set("batch", batch)
         set("layers", layers)
@@ -67,8 +69,12 @@ struct ScenarioOptions: ParsableArguments {
     /// Every run, resolved and checked before any runs; refuses a large sweep without --yes.
     func scenarios() throws -> [Scenario] {
         let d = try document()
+        // Every key and value of the first run is checked before the sweep's size: a
+        // misspelt key holding a list is an unknown key, not a large sweep.
+        var profiles = [String: ProtocolProfile]()
+        _ = try Scenario.resolve(d.firstPoint(), profiles: &profiles)
         let count = d.runCount
-        if count > maxRuns, !yes {
+        if count > maxRuns, count <= ScenarioDocument.maximumRuns, !yes {
             let axes = d.axes.map { "\($0.key) (\($0.values.count))" }.joined(separator: " × ")
             throw CommandFailure("the sweep expands to \(count) runs (\(axes)); pass --yes to run them all, or --max-runs N")
         }

@@ -38,14 +38,23 @@ struct CostLedgerTests {
     }
 
     @Test func latencyTerms() throws {
-        var totals = CostTotals()
-        totals.bytes = 12_500_000   // 100 Mbit
-        totals.rounds = 10
-        totals.batchedRounds = 10
-        let l = NetworkModel.wan.latency(of: totals)
-        #expect(abs(l.transfer - 1.0) < 1e-12)
-        #expect(abs(l.roundTrips - 0.8) < 1e-12)
-        #expect(abs(l.total - 1.8) < 1e-12)
+        // Each party sends 12.5 MB (100 Mbit) in one simultaneous exchange, then the client
+        // 2.5 MB and the server 5 MB in a query/answer exchange.
+        var opening = CostEvent(kind: "open", bytesSent: [12_500_000, 12_500_000], rounds: 9)
+        var answer = CostEvent(kind: "linear", bytesSent: [2_500_000, 5_000_000], rounds: 1)
+        answer.simultaneous = false
+        opening.computeSeconds = 0.25
+        let totals = CostTotals([opening, answer])
+        #expect(totals.bytes == 32_500_000 && totals.fullDuplexBytes == 20_000_000)
+        let full = NetworkModel.wan.latency(of: totals)
+        #expect(abs(full.transfer - 1.6) < 1e-12)   // (12.5 + 7.5) MB at 100 Mbit/s, each direction
+        #expect(abs(full.roundTrips - 0.8) < 1e-12)
+        #expect(abs(full.total - 2.65) < 1e-12)
+        var shared = NetworkModel.wan
+        shared.duplex = .half
+        #expect(abs(shared.latency(of: totals).transfer - 2.6) < 1e-12)   // 32.5 MB over one shared link
+        #expect(throws: CostModelError.self) { try NetworkModel(name: "x", bandwidthBitsPerSecond: 1e-294, roundTripSeconds: 1, source: "") }
+        #expect(throws: CostModelError.self) { try NetworkModel(name: "x", bandwidthBitsPerSecond: 1e9, roundTripSeconds: 1e300, source: "") }
         #expect(throws: CostModelError.self) { try NetworkModel(name: "x", bandwidthBitsPerSecond: 0, roundTripSeconds: 1, source: "") }
         #expect(throws: CostModelError.unknownNetwork("moon", known: ["lan", "wan", "cheetah-lan", "cheetah-wan"])) { try NetworkModel.preset(named: "moon") }
     }

@@ -13,8 +13,10 @@ public struct ApproximationOptions: Sendable {
     /// Power-Softmax variant: "sum", "epsilon", "mean", "stable".
     public var variant: String = "mean"
     public var epsilon: Double?
-    /// Row length for row functions.
+    /// Row length for row functions (1…`maximumRowLength`).
     public var length: Int = 128
+    /// The longest row a row function is built for: 2^40 (T = 10^6 attention rows fit).
+    public static let maximumRowLength = 1 << 40
     /// Inner reciprocal for row functions: "newton" or "goldschmidt".
     public var reciprocalMethod: String?
     public var reciprocalIterations: Int?
@@ -27,6 +29,10 @@ public struct ApproximationOptions: Sendable {
     public var maxMethod: MaxMethod = .backend
     /// For method "analytic": the cited cost formula.
     public var analyticCost: AnalyticCost?
+    /// For method "analytic": the catalog method whose values the protocol computes (its
+    /// real approximation, run in the clear on the revealed input, with this entry's other
+    /// options); nil: the exact function (the error is then ideal, not the protocol's).
+    public var valueMethod: String?
 
     public init() {}
 }
@@ -52,6 +58,11 @@ public enum ApproximationCatalog {
         ("power-softmax", ["goldschmidt", "newton"]),
     ]
 
+    /// The most iterations any iterative method accepts: Newton and Goldschmidt converge
+    /// quadratically (a handful suffice), limit and composite methods need ≤ 30; more is
+    /// an input error, not a computation to run.
+    public static let maximumIterations = 64
+
     static let polynomialMethods = FitMethod.allCases.map(\.rawValue)
     /// Fitting methods for functions without a closed-form Taylor series here.
     static let fittedMethods = FitMethod.allCases.filter { $0 != .taylor }.map(\.rawValue)
@@ -65,14 +76,26 @@ public enum ApproximationCatalog {
             throw .invalidParameter("unknown function '\(function)'; known: \(methods.map(\.function).joined(separator: ", "))")
         }
         let method = o.method ?? entry.methods[0]
+        for (name, value) in [("iterations", o.iterations), ("reciprocal iterations", o.reciprocalIterations),
+                              ("exp iterations", o.expIterations)] {
+            if let v = value, !(0...maximumIterations).contains(v) {
+                throw .invalidParameter("\(name) must be 0…\(maximumIterations), got \(v)")
+            }
+        }
+        guard (1...ApproximationOptions.maximumRowLength).contains(o.length) else {
+            throw .invalidParameter("row length must be 1…\(ApproximationOptions.maximumRowLength), got \(o.length)")
+        }
+        guard (1...64).contains(o.p) else { throw .invalidParameter("the power p must be 1…64, got \(o.p)") }
         if method == "analytic" {
             guard let cost = o.analyticCost, cost.isValid else {
                 throw .invalidParameter("method 'analytic' needs a cost (bits per element/row, rounds, offline bytes), each ≥ 0")
             }
-            var exact = o
-            exact.method = nil
-            exact.analyticCost = nil
-            return AnalyticApproximation(base: try make(function, exact), cost: cost)
+            var values = o
+            values.method = o.valueMethod
+            values.valueMethod = nil
+            values.analyticCost = nil
+            guard values.method != "analytic" else { throw .invalidParameter("value_method cannot itself be analytic") }
+            return AnalyticApproximation(base: try make(function, values), cost: cost, idealValues: o.valueMethod == nil)
         }
         guard entry.methods.contains(method) else {
             throw .invalidParameter("unknown method '\(method)' for \(function); known: \((entry.methods + ["analytic"]).joined(separator: ", "))")

@@ -53,9 +53,14 @@ extension RowOps {
         mask.map { b.multiplyPublic(v, $0) } ?? v
     }
 
-    /// 1 / (unmasked entries) per row of `mask`, as a [T × 1] public tensor.
+    /// 1 / (unmasked entries) per row of `mask`, as a [T × 1] public tensor. A shape-only
+    /// mask (estimate fidelity, no scalars) gives [T × 1] entries of ½: shape-only backends
+    /// read only a public tensor's shape and whether it is integral, and 1/count is not.
     static func inverseRowCounts(_ mask: Tensor<Double>) -> Tensor<Double> {
         let n = max(mask.shape.last ?? 1, 1)
+        if mask.scalars.isEmpty, let count = Tensor<Double>.checkedElementCount(mask.shape), count > 0 {
+            return Tensor(uncheckedShape: [count / n, 1], repeating: 0.5)
+        }
         let counts = stride(from: 0, to: mask.count, by: n).map { r in mask.scalars[r..<(r + n)].reduce(0, +) }
         return Tensor(uncheckedShape: [counts.count, 1], scalars: counts.map { 1 / max($0, 1) })
     }
@@ -88,6 +93,9 @@ extension AnalyticApproximation: MaskableRowFunction {
 
     /// The profile's cost for the full rows (protocols compute the masked entries too).
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value {
-        b.analytic(x, kind: base.function, cost: cost) { reference($0, mask: mask) }
+        b.analytic(x, kind: base.function, cost: cost) { x in
+            guard !idealValues, let masked = base as? any MaskableRowFunction else { return reference(x, mask: mask) }
+            return masked.evaluate(x, mask: mask, on: PlaintextBackend())
+        }
     }
 }

@@ -27,6 +27,14 @@ public protocol NonlinearApproximation: Sendable {
     /// How many inputs (or rows, for row functions) fall outside the method's range,
     /// including ranges of inner steps (a reciprocal's denominator).
     func outOfRangeCount(_ x: Tensor<Double>) -> Int
+
+    /// True when the value is the exact function rather than an approximation (an
+    /// analytic protocol step without a value method): its measured error is ideal.
+    var computesExactValues: Bool { get }
+}
+
+extension NonlinearApproximation {
+    public var computesExactValues: Bool { false }
 }
 
 /// Degree, iterations and coefficients of an approximation, for reports.
