@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Homomorphic", dependencies: ["Arithmetic", "Backend", "CostModel", "Randomness", "Tensors"], swiftSettings: strictSettings),
         .target(
             name: "Scenario",
-            dependencies: ["TwoParty", "Homomorphic", "Transformer", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic",
+            dependencies: ["TwoParty", "Homomorphic", "Transformer", "Approximation", "Backend", "CostModel", "Tensors", "Arithmetic", "Randomness",
                            .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),

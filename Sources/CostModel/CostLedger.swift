@@ -76,6 +76,9 @@ public final class CostLedger: @unchecked Sendable {
         group { $0.scope.joined(separator: "/") }
     }
 
+    /// Totals per `key(event)` (events whose key is nil are left out), in first-seen order.
+    public func totals(by key: (CostEvent) -> String?) -> [(name: String, totals: CostTotals)] { group(key) }
+
     private func group(_ key: (CostEvent) -> String?) -> [(name: String, totals: CostTotals)] {
         var order = [String](), buckets = [String: [CostEvent]]()
         for e in events {

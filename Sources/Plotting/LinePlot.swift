@@ -25,21 +25,30 @@ public struct LinePlot: Sendable {
     public var xLabel: String
     public var yLabel: String
     public var logY: Bool
+    /// The x values are counts (blocks, tokens): ticks fall on integers only.
+    public var integerX: Bool
     public var series: [Series]
 
-    public init(title: String, xLabel: String, yLabel: String, logY: Bool = false, series: [Series]) {
+    public init(title: String, xLabel: String, yLabel: String, logY: Bool = false, integerX: Bool = false, series: [Series]) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.logY = logY
+        self.integerX = integerX
         self.series = series
     }
+
+    /// Series with at most this many points get a marker at each point (and an isolated
+    /// point between gaps stays visible).
+    static let markerThreshold = 16
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
     /// The chart as an SVG `<g>` element of the given size, placed at (x, y).
     public func svgGroup(x originX: Double, y originY: Double, width: Double, height: Double) -> String {
-        let left = 70.0, right = 20.0, top = 30.0, bottom = 45.0
+        // The legend sits right of the plot area, never over the data.
+        let legendWidth = min(240, 28 + 6.5 * Double(series.map(\.name.count).max() ?? 0))
+        let left = 70.0, right = 20.0 + legendWidth, top = 30.0, bottom = 45.0
         let plotW = width - left - right, plotH = height - top - bottom
         let transform: (Double) -> Double? = logY ? { $0 > 0 && $0.isFinite ? log10($0) : nil } : { $0.isFinite ? $0 : nil }
         let xs = series.flatMap(\.x).filter(\.isFinite)
@@ -57,7 +66,8 @@ public struct LinePlot: Sendable {
         var s = "<g transform=\"translate(\(fmt(originX)),\(fmt(originY)))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         s += "<text x=\"\(fmt(width / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">\(xmlEscaped(title))</text>\n"
         s += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotW))\" height=\"\(fmt(plotH))\" fill=\"none\" stroke=\"#444\"/>\n"
-        for xv in niceTicks(xMin, xMax) {
+        let xTicks = integerX ? niceTicks(xMin, xMax).filter { $0 == $0.rounded() } : niceTicks(xMin, xMax)
+        for xv in xTicks.isEmpty ? [xMin.rounded(.up)] : xTicks {
             s += "<line x1=\"\(fmt(px(xv)))\" y1=\"\(fmt(top + plotH))\" x2=\"\(fmt(px(xv)))\" y2=\"\(fmt(top + plotH + 4))\" stroke=\"#444\"/>"
             s += "<text x=\"\(fmt(px(xv)))\" y=\"\(fmt(top + plotH + 16))\" text-anchor=\"middle\">\(tick(xv))</text>\n"
         }
@@ -69,18 +79,20 @@ public struct LinePlot: Sendable {
         }
         s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\">\(xmlEscaped(xLabel))</text>\n"
         s += "<text transform=\"translate(14,\(fmt(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(xmlEscaped(yLabel))</text>\n"
-        let legendWidth = 24 + 6.5 * Double(series.map(\.name.count).max() ?? 0)
-        let legendX = left + 8
-        s += "<rect x=\"\(fmt(legendX - 4))\" y=\"\(fmt(top + 4))\" width=\"\(fmt(legendWidth))\" height=\"\(fmt(15 * Double(series.count) + 6))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
+        let legendX = left + plotW + 14
         for (i, line) in series.enumerated() {
             let color = Self.palette[(line.color ?? i) % Self.palette.count]
-            var path = "", pen = false
+            // A missing or unplottable point (NaN, ≤ 0 on a log axis) breaks the line.
+            var path = "", pen = false, markers = ""
             for (x, y) in zip(line.x, line.y) {
                 guard let ty = transform(y), x.isFinite else { pen = false; continue }
                 path += "\(pen ? "L" : "M")\(fmt(px(x))),\(fmt(py(ty))) "
                 pen = true
+                if line.x.count <= Self.markerThreshold {
+                    markers += "<circle cx=\"\(fmt(px(x)))\" cy=\"\(fmt(py(ty)))\" r=\"2.5\" fill=\"\(color)\"/>"
+                }
             }
-            s += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>\n"
+            s += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>\(markers)\n"
             let ly = top + 14 + Double(i) * 15
             s += "<line x1=\"\(fmt(legendX))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(legendX + 16))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>"
             s += "<text x=\"\(fmt(legendX + 20))\" y=\"\(fmt(ly))\">\(xmlEscaped(line.name))</text>\n"
@@ -132,6 +144,16 @@ func niceTicks(_ lo: Double, _ hi: Double) -> [Double] {
 }
 
 func pow10(_ e: Int) -> Double { pow(10, Double(e)) }
+
+/// A unit for a byte axis whose largest value is `maximum`: (divisor, label), so that the
+/// ticks read 5, 10, 50 rather than 50,000 MB.
+public func byteUnit(forMaximum maximum: Double) -> (divisor: Double, label: String) {
+    if maximum >= 1e12 { return (1e12, "TB") }
+    if maximum >= 1e9 { return (1e9, "GB") }
+    if maximum >= 1e6 { return (1e6, "MB") }
+    if maximum >= 1e3 { return (1e3, "kB") }
+    return (1, "bytes")
+}
 
 /// `s` with &, < and > escaped for XML/HTML text.
 public func xmlEscaped(_ s: String) -> String {

@@ -20,6 +20,7 @@ public enum OperationOutput {
             "latency_s": number(r.latency.total),
             "latency": ["round_trips_s": r.latency.roundTrips, "transfer_s": r.latency.transfer, "compute_s": r.latency.compute],
             "max_abs_error": number(r.maxAbsoluteError), "mean_abs_error": number(r.meanAbsoluteError), "out_of_range": r.outOfRange,
+            "error_kind": r.errorIsIdeal ? "ideal" : "measured", "latency_convention": r.network.latencyConvention,
             "breakdown": r.breakdown.map { ["scope": $0.scope].merging(costRecord($0.totals)) { a, _ in a } },
         ]
     }
@@ -36,6 +37,8 @@ public enum OperationOutput {
 
     public static func bytes(_ b: Int) -> String {
         let v = Double(b)
+        if v >= 1e15 { return String(format: "%.3f PB", v / 1e15) }
+        if v >= 1e12 { return String(format: "%.3f TB", v / 1e12) }
         if v >= 1e9 { return String(format: "%.3f GB", v / 1e9) }
         if v >= 1e6 { return String(format: "%.3f MB", v / 1e6) }
         if v >= 1e3 { return String(format: "%.3f kB", v / 1e3) }
@@ -45,13 +48,15 @@ public enum OperationOutput {
     public static func table(_ r: OperationReport) -> String {
         var lines: [String] = [
             "\(r.op) \(r.shape.map(String.init).joined(separator: "x")) under \(r.protocolName) (\(r.method)), network \(r.network.name)",
-            "  communication  \(bytes(r.totals.bytes)) (\(r.totals.bytes) B), offline \(bytes(r.totals.offlineBytes))",
+            "  communication  \(bytes(r.totals.bytes)) (\(r.totals.bytes) B: client sent \(bytes(r.totals.bytesSent.first ?? 0)), server sent \(bytes(r.totals.bytesSent.count > 1 ? r.totals.bytesSent[1] : 0))), offline \(bytes(r.totals.offlineBytes))",
             "  rounds         \(r.totals.rounds) (batched \(r.totals.batchedRounds))",
-            "  multiplications \(r.totals.multiplications)",
+            "  \(r.homomorphic == nil ? "Beaver mults  " : "ct×ct mults   ") \(r.totals.multiplications)",
             String(format: "  latency        %.4f s = %.4f s rounds + %.4f s transfer + %.4f s compute",
                    r.latency.total, r.latency.roundTrips, r.latency.transfer, r.latency.compute),
+            "                 (\(r.network.latencyConvention))",
             String(format: "  error          max %.3e, mean %.3e (inputs in [%g, %g]), out of range %d",
-                   r.maxAbsoluteError, r.meanAbsoluteError, r.inputRange.lower, r.inputRange.upper, r.outOfRange),
+                   r.maxAbsoluteError, r.meanAbsoluteError, r.inputRange.lower, r.inputRange.upper, r.outOfRange)
+                + (r.errorIsIdeal ? "\n                 ideal: the profile charges this step by a cited formula and computes the exact value, so this is re-sharing's error, not the protocol's" : ""),
         ]
         if let h = r.homomorphic {
             lines.append("  homomorphic    depth \(h.depth), levels used \(h.levelsUsed), bootstraps \(h.bootstraps), ct×ct \(h.ciphertextMultiplications), pt×ct \(h.plaintextMultiplications), rotations \(h.rotations), rescales \(h.rescales)")

@@ -24,20 +24,26 @@ public enum RunHTML {
     td{white-space:nowrap}td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}.note{color:#666;font-size:12px}svg{display:block;margin:8px 0}
     """
 
-    /// Nonlinearity names in order of first appearance, then "linear & other".
+    /// Part names (nonlinearities, then linear and transfer) in order of first appearance
+    /// over all runs: one colour per category on every chart of the page.
     static func categories(_ runs: [ScenarioResult]) -> [String] {
         var names = [String]()
         for r in runs { for p in r.report.byNonlinearity where !names.contains(p.name) { names.append(p.name) } }
-        return names + ["linear & other"]
+        return names.filter { !ModelRunner.otherParts.contains($0) } + ModelRunner.otherParts.filter(names.contains)
     }
 
     static func bars(_ runs: [ScenarioResult], _ categories: [String], _ value: (CostTotals, LatencyBreakdown) -> Double) -> [StackedBarChart.Bar] {
         runs.map { run in
             let parts = Dictionary(uniqueKeysWithValues: run.report.byNonlinearity.map { ($0.name, value($0.totals, $0.latency)) })
-            let nonlinear = categories.dropLast().map { parts[$0] ?? 0 }
-            let total = value(run.report.totals, run.report.latency)
-            return StackedBarChart.Bar(label: run.scenario.label, values: nonlinear + [max(0, total - nonlinear.reduce(0, +))])
+            return StackedBarChart.Bar(label: run.scenario.label, values: categories.map { parts[$0] ?? 0 })
         }
+    }
+
+    /// A stacked-bar chart of byte counts in the unit that suits their size.
+    static func byteChart(_ title: String, _ runs: [ScenarioResult], _ categories: [String], note: String, _ bytes: (CostTotals) -> Int) -> String {
+        let unit = byteUnit(forMaximum: runs.map { Double(bytes($0.report.totals)) }.max() ?? 0)
+        return StackedBarChart(title: title, valueLabel: "\(unit.label) (\(note))", categories: categories,
+                               bars: bars(runs, categories) { t, _ in Double(bytes(t)) / unit.divisor }).svg()
     }
 
     /// The whole page.
@@ -45,23 +51,30 @@ public enum RunHTML {
         let name = runs.first?.scenario.name ?? "PISim"
         var h = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">", "<title>PISim report: \(xmlEscaped(name))</title>",
                  "<style>\(style)</style></head><body>", "<h1>PISim report: \(xmlEscaped(name))</h1>"]
-        h.append("<p class=\"note\">\(runs.count) run\(runs.count == 1 ? "" : "s"). Communication is both parties' bytes; latency = rounds × RTT + bytes ÷ bandwidth + charged compute. Ratios are to the first run.</p>")
+        let conventions = Set(runs.map { $0.report.request.network.latencyConvention }).sorted().joined(separator: "; ")
+        h.append("<p class=\"note\">\(runs.count) run\(runs.count == 1 ? "" : "s"). Communication is the bytes both parties send online; offline is preprocessing (keys, dealer triples). \(xmlEscaped(conventions)). Ratios are to the first run. Parts (nonlinearities, linear layers, ciphertext transfer) sum to each run's total.</p>")
 
-        h.append("<h2>Runs</h2><table><tr><th>run</th><th>model</th><th>architecture</th><th>protocol</th><th>network</th><th>T</th><th>comm</th><th>× first</th><th>rounds</th><th>latency (s)</th><th>× first</th><th>max error</th></tr>")
+        h.append("<h2>Runs</h2><table><tr><th>run</th><th>model</th><th>architecture</th><th>protocol</th><th>network</th><th>T</th><th>comm</th><th>× first</th><th>offline</th><th>rounds</th><th>latency (s)</th><th>× first</th><th>max error</th></tr>")
         for (run, ratio) in zip(runs, RunOutput.ratios(runs)) {
             let r = run.report, q = r.request
-            h.append("<tr><td>\(xmlEscaped(run.scenario.label))</td><td>\(xmlEscaped(q.model.name)) (\(q.model.layers) L)</td><td>\(q.architecture.rawValue)</td><td>\(xmlEscaped(q.profile.name))</td><td>\(xmlEscaped(q.network.name))</td><td>\(q.tokens)</td><td>\(OperationOutput.bytes(r.totals.bytes))</td><td>\(String(format: "%.3f", ratio.comm))</td><td>\(r.totals.batchedRounds)</td><td>\(String(format: "%.3f", r.latency.total))</td><td>\(String(format: "%.3f", ratio.latency))</td><td>\(RunOutput.scientific(r.maxAbsoluteError))</td></tr>")
+            h.append("<tr><td>\(xmlEscaped(run.scenario.label))</td><td>\(xmlEscaped(q.model.name)) (\(q.model.layers) L)</td><td>\(q.architecture.rawValue)</td><td>\(xmlEscaped(q.profile.name))</td><td>\(xmlEscaped(q.network.name))</td><td>\(q.tokens)</td><td>\(OperationOutput.bytes(r.totals.bytes))</td><td>\(String(format: "%.3f", ratio.comm))</td><td>\(OperationOutput.bytes(r.totals.offlineBytes))</td><td>\(r.totals.batchedRounds)</td><td>\(String(format: "%.3f", r.latency.total))</td><td>\(String(format: "%.3f", ratio.latency))</td><td>\(RunOutput.scientific(r.maxAbsoluteError))</td></tr>")
         }
         h.append("</table>")
 
         let cats = categories(runs)
-        h.append("<h2>Cost by nonlinearity</h2>")
-        h.append(StackedBarChart(title: "Communication by nonlinearity", valueLabel: "MB (both parties)", categories: cats,
-                                 bars: bars(runs, cats) { t, _ in Double(t.bytes) / 1e6 }).svg())
-        h.append(StackedBarChart(title: "Latency by nonlinearity", valueLabel: "seconds", categories: cats,
+        h.append("<h2>Cost by part</h2>")
+        h.append(byteChart("Communication by part", runs, cats, note: "both parties, online") { $0.bytes })
+        if runs.contains(where: { $0.report.totals.offlineBytes > 0 }) {
+            h.append(byteChart("Offline communication by part", runs, cats, note: "preprocessing") { $0.offlineBytes })
+        }
+        h.append(StackedBarChart(title: "Latency by part", valueLabel: "seconds", categories: cats,
                                  bars: bars(runs, cats) { _, l in l.total }).svg())
-        h.append(StackedBarChart(title: "Rounds by nonlinearity", valueLabel: "rounds", categories: cats,
+        h.append(StackedBarChart(title: "Rounds by part", valueLabel: "rounds", categories: cats,
                                  bars: bars(runs, cats) { t, _ in Double(t.batchedRounds) }).svg())
+        if runs.contains(where: { $0.report.request.profile.ckks != nil }) {
+            h.append(StackedBarChart(title: "Bootstraps by part", valueLabel: "bootstraps (ciphertexts)", categories: cats,
+                                     bars: bars(runs, cats) { t, _ in Double(t.bootstraps) }).svg())
+        }
 
         let executed = runs.filter { $0.report.accuracy != nil }
         if !executed.isEmpty {
@@ -71,12 +84,12 @@ public enum RunHTML {
                 LinePlot.Series(name: run.scenario.label, x: run.report.accuracy!.byLayer.map { Double($0.layer) },
                                 y: run.report.accuracy!.byLayer.map(\.hiddenMaxAbsolute))
             }
-            h.append(LinePlot(title: "Hidden-state error per block", xLabel: "block", yLabel: "max abs error", logY: true, series: hidden).svg())
+            h.append(LinePlot(title: "Hidden-state error per block", xLabel: "block", yLabel: "max abs error", logY: true, integerX: true, series: hidden).svg())
             let kl = executed.map { run in
                 LinePlot.Series(name: run.scenario.label, x: run.report.accuracy!.byLayer.map { Double($0.layer) },
                                 y: run.report.accuracy!.byLayer.map(\.attentionKLMean))
             }
-            h.append(LinePlot(title: "Attention KL divergence per block", xLabel: "block", yLabel: "mean KL (nats)", logY: true, series: kl).svg())
+            h.append(LinePlot(title: "Attention KL divergence per block", xLabel: "block", yLabel: "mean KL (nats)", logY: true, integerX: true, series: kl).svg())
         }
 
         if let sweep = sweepPlots(runs) { h.append("<h2>Sweep</h2>"); h += sweep }
@@ -107,10 +120,13 @@ public enum RunHTML {
                 return LinePlot.Series(name: g.name, x: sorted.map(\.x), y: sorted.map { value($0.run.report) })
             }
         }
-        var out = [LinePlot(title: "Latency vs \(axis)", xLabel: axis, yLabel: "seconds", series: series { $0.latency.total }).svg(),
-                   LinePlot(title: "Communication vs \(axis)", xLabel: axis, yLabel: "MB", series: series { Double($0.totals.bytes) / 1e6 }).svg()]
+        let integral = runs.allSatisfy { r in r.scenario.assignments.first { $0.key == axis }.flatMap { Double($0.value) }.map { $0 == $0.rounded() } ?? false }
+        let unit = byteUnit(forMaximum: runs.map { Double($0.report.totals.bytes) }.max() ?? 0)
+        var out = [LinePlot(title: "Latency vs \(axis)", xLabel: axis, yLabel: "seconds", integerX: integral, series: series { $0.latency.total }).svg(),
+                   LinePlot(title: "Communication vs \(axis)", xLabel: axis, yLabel: unit.label, integerX: integral,
+                            series: series { Double($0.totals.bytes) / unit.divisor }).svg()]
         if runs.contains(where: { $0.report.accuracy != nil }) {
-            out.append(LinePlot(title: "Output error vs \(axis)", xLabel: axis, yLabel: "max abs error", logY: true,
+            out.append(LinePlot(title: "Output error vs \(axis)", xLabel: axis, yLabel: "max abs error", logY: true, integerX: integral,
                                 series: series { $0.maxAbsoluteError }).svg())
         }
         return out
@@ -118,16 +134,11 @@ public enum RunHTML {
 
     static func detail(_ run: ScenarioResult) -> String {
         let r = run.report, q = r.request
+        let t = RunTable(run)
         var h = ["<h3>\(xmlEscaped(run.scenario.label))</h3>",
                  "<p class=\"note\">\(xmlEscaped(q.model.name)) (\(q.model.layers) layers, d = \(q.model.width), H = \(q.model.heads)), \(q.architecture.rawValue), T = \(q.tokens), \(xmlEscaped(q.profile.name)) on \(xmlEscaped(q.network.name)) (\(xmlEscaped(q.network.source))), \(r.fidelity.rawValue), seed \(q.seed)</p>",
-                 "<table><tr><th>nonlinearity</th><th>comm</th><th>rounds</th><th>mults</th><th>depth</th><th>bootstraps</th><th>latency (s)</th><th>max error</th><th>mean error</th><th>out of range</th></tr>"]
-        let errors = r.errorsByNonlinearity
-        func row(_ name: String, _ t: CostTotals, _ l: LatencyBreakdown, _ e: AccuracyReport.Nonlinearity?) -> String {
-            "<tr><td>\(xmlEscaped(name))</td><td>\(OperationOutput.bytes(t.bytes))</td><td>\(t.batchedRounds)</td><td>\(t.multiplications)</td><td>\(t.depth)</td><td>\(t.bootstraps)</td><td>\(String(format: "%.3f", l.total))</td><td>\(e.map { RunOutput.scientific($0.maxAbsolute) } ?? "–")</td><td>\(e.map { RunOutput.scientific($0.meanAbsolute) } ?? "–")</td><td>\(e?.outOfRangeLabel ?? "–")</td></tr>"
-        }
-        for p in r.byNonlinearity { h.append(row(p.name, p.totals, p.latency, errors[p.name])) }
-        h.append(row("total", r.totals, r.latency, nil))
-        h.append("</table>")
+                 t.html, "<p class=\"note\">\(xmlEscaped(t.legend))</p>"]
+        if let note = t.idealNote { h.append("<p class=\"note\">\(xmlEscaped(note))</p>") }
         if let f = r.failure { h.append("<p><b>Failed:</b> \(xmlEscaped(f))</p>") }
         return h.joined(separator: "\n")
     }

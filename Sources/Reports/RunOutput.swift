@@ -7,15 +7,41 @@ import Scenario
 /// same bytes.
 public enum RunOutput {
     static func totals(_ t: CostTotals, _ l: LatencyBreakdown) -> [String: Any] {
-        ["comm_bytes": t.bytes, "rounds": t.rounds, "batched_rounds": t.batchedRounds, "offline_bytes": t.offlineBytes,
+        ["comm_bytes": t.bytes, "bytes_sent": t.bytesSent, "rounds": t.rounds, "batched_rounds": t.batchedRounds, "offline_bytes": t.offlineBytes,
          "mults": t.multiplications, "depth": t.depth, "latency_s": l.total, "round_trips_s": l.roundTrips, "transfer_s": l.transfer,
          "compute_s": l.compute, "bootstraps": t.bootstraps, "rotations": t.rotations]
     }
 
     static let number = JSONText.number
 
+    /// What produced the run and with what, resolved: enough to trace and rerun it.
+    static func provenance(_ run: ScenarioResult) -> [String: Any] {
+        let q = run.report.request, p = q.profile, n = q.network
+        let precision: [String: Any] = if let ckks = p.ckks {
+            ["ring_dimension": ckks.parameters.ringDimension, "scaling_bits": ckks.parameters.scalingBits,
+             "first_prime_bits": ckks.parameters.firstPrimeBits, "depth": ckks.parameters.multiplicativeDepth]
+        } else {
+            ["ring_bits": p.settings.ringBits, "fractional_bits": p.settings.fractionalBits, "truncation": p.settings.truncationCost == nil ? p.settings.truncation.rawValue : "analytic",
+             "field_modulus": p.fieldModulus.map { $0.description } ?? NSNull()]
+        }
+        return [
+            "pisim_version": BuildInfo.version, "git_revision": BuildInfo.revision, "seed": q.seed,
+            "profile": ["name": p.name, "file": p.file, "sha256": p.textSHA256],
+            "precision": precision,
+            "network": ["name": n.name, "bandwidth_mbps": n.bandwidthBitsPerSecond / 1e6, "rtt_ms": n.roundTripSeconds * 1000,
+                        "duplex": n.duplex.rawValue, "source": n.source, "latency": n.latencyConvention],
+            "model": ["name": q.model.name, "layers": q.model.layers, "heads": q.model.heads, "width": q.model.width,
+                      "ffn_width": q.model.ffnWidth, "vocabulary": q.model.vocabulary],
+            "weights": q.weightFile?.path ?? "seeded",
+            "counts": "comm_bytes: bytes sent by both parties online (bytes_sent: client, server); offline_bytes: preprocessing; "
+                + "rounds: message flights (batched_rounds: parallel branches overlapped); mults: "
+                + (p.ckks == nil ? "Beaver multiplications (per element)" : "ciphertext × ciphertext products (in ciphertexts)"),
+        ]
+    }
+
     /// One run as a JSON object (keys: scenario, model, architecture, protocol, network,
-    /// totals, by_nonlinearity, by_layer, error, and the sweep entry it is).
+    /// totals, by_nonlinearity (with linear and transfer: the parts sum to the totals),
+    /// by_layer, error, provenance, and the sweep entry it is).
     public static func record(_ run: ScenarioResult) -> [String: Any] {
         let r = run.report, q = r.request
         var byNonlinearity = [String: Any]()
@@ -26,7 +52,7 @@ public enum RunOutput {
             var nonlinear = [String: Any]()
             for n in a.byNonlinearity {
                 nonlinear[n.name] = ["max_abs": number(n.maxAbsolute), "mean_abs": number(n.meanAbsolute), "calls": n.calls,
-                                     "out_of_range": n.outOfRange, "out_of_range_unit": n.outOfRangeUnit]
+                                     "out_of_range": n.outOfRange, "out_of_range_unit": n.outOfRangeUnit, "ideal": n.ideal]
             }
             error["by_nonlinearity"] = nonlinear
             error["by_layer"] = a.byLayer.map {
@@ -46,28 +72,51 @@ public enum RunOutput {
             "by_nonlinearity": byNonlinearity,
             "by_layer": r.byLayer.map { ["layer": $0.name].merging(totals($0.totals, $0.latency)) { a, _ in a } },
             "error": error,
+            "provenance": provenance(run),
         ]
     }
 
-    /// One run: its record. Several: {scenario, runs: [...], ratios vs the first}.
-    public static func json(_ runs: [ScenarioResult]) throws -> String {
+    /// One run: its record. Several: {scenario, runs: [...], ratios vs the first, ranking}.
+    public static func json(_ runs: [ScenarioResult], rankBy metric: RankMetric = .latency) throws -> String {
         let object: Any
         if runs.count == 1 {
             object = record(runs[0])
         } else {
             object = ["scenario": runs.first?.scenario.name ?? "", "runs": runs.map(record),
-                      "ratios_to_first": ratios(runs).map { ["label": $0.label, "comm": number($0.comm), "rounds": number($0.rounds),
-                                                              "latency": number($0.latency)] as [String: Any] }] as [String: Any]
+                      "ratios_to_first": ratios(runs).map { ["label": $0.label, "comm": number($0.comm), "offline": number($0.offline),
+                                                              "rounds": number($0.rounds), "latency": number($0.latency)] as [String: Any] },
+                      "ranking": ["by": metric.rawValue, "labels": ranked(runs, by: metric).map { runs[$0].scenario.label }]] as [String: Any]
         }
         return try JSONText.text(object)
     }
 
-    /// Communication, rounds and latency of each run divided by the first's.
-    public static func ratios(_ runs: [ScenarioResult]) -> [(label: String, comm: Double, rounds: Double, latency: Double)] {
+    /// How `compare` orders runs: lowest first.
+    public enum RankMetric: String, CaseIterable, Sendable {
+        case latency, comm, offline, rounds, error
+
+        func value(_ r: RunReport) -> Double {
+            switch self {
+            case .latency: r.latency.total
+            case .comm: Double(r.totals.bytes)
+            case .offline: Double(r.totals.offlineBytes)
+            case .rounds: Double(r.totals.batchedRounds)
+            case .error: r.maxAbsoluteError.isNaN ? .infinity : r.maxAbsoluteError
+            }
+        }
+    }
+
+    /// Run indices ordered by `metric`, lowest first (ties keep scenario order).
+    static func ranked(_ runs: [ScenarioResult], by metric: RankMetric) -> [Int] {
+        runs.indices.sorted { (metric.value(runs[$0].report), $0) < (metric.value(runs[$1].report), $1) }
+    }
+
+    /// Communication, offline bytes, rounds and latency of each run divided by the first's.
+    public static func ratios(_ runs: [ScenarioResult]) -> [(label: String, comm: Double, offline: Double, rounds: Double, latency: Double)] {
         guard let first = runs.first?.report else { return [] }
         func ratio(_ a: Double, _ b: Double) -> Double { b == 0 ? (a == 0 ? 1 : .infinity) : a / b }
         return runs.map {
             ($0.scenario.label, ratio(Double($0.report.totals.bytes), Double(first.totals.bytes)),
+             ratio(Double($0.report.totals.offlineBytes), Double(first.totals.offlineBytes)),
              ratio(Double($0.report.totals.batchedRounds), Double(first.totals.batchedRounds)),
              ratio($0.report.latency.total, first.latency.total))
         }
@@ -81,29 +130,25 @@ public enum RunOutput {
 
     static func scientific(_ v: Double) -> String { v.isNaN ? "–" : (v.isInfinite ? "inf" : String(format: "%.2e", v)) }
 
-    /// Per-nonlinearity cost and error, totals, and optionally the per-layer breakdown.
-    public static func table(_ run: ScenarioResult, byLayer: Bool) -> String {
+    static func title(_ run: ScenarioResult) -> String {
         let r = run.report, q = r.request
-        var lines = ["\(run.scenario.label == run.scenario.name ? "" : "[\(run.scenario.label)] ")\(q.model.name) (\(q.model.layers) layers) " +
-                     "\(q.architecture.rawValue), T = \(q.tokens)\(q.batch > 1 ? ", B = \(q.batch)" : ""), \(q.profile.name) on \(q.network.name), \(r.fidelity.rawValue)" +
-                     (q.includeEmbeddings ? "" : ", no embeddings") + (q.causalMask ? "" : ", no causal mask")]
-        let errors = r.errorsByNonlinearity
-        let header = column("", 14, right: false) + column("comm", 13) + column("rounds", 8) + column("mults", 13) + column("depth", 6)
-            + column("boots", 7) + column("latency s", 11) + column("max error", 10) + column("out of range", 14)
-        lines.append(header)
-        func row(_ name: String, _ t: CostTotals, _ l: LatencyBreakdown, error: Double?, outOfRange: String) -> String {
-            column(name, 14, right: false) + column(OperationOutput.bytes(t.bytes), 13) + column("\(t.batchedRounds)", 8)
-                + column("\(t.multiplications)", 13) + column("\(t.depth)", 6) + column("\(t.bootstraps)", 7)
-                + column(String(format: "%.3f", l.total), 11) + column(error.map(scientific) ?? "–", 10) + column(outOfRange, 14)
-        }
-        for p in r.byNonlinearity {
-            let e = errors[p.name]
-            lines.append(row(p.name, p.totals, p.latency, error: e?.maxAbsolute, outOfRange: e?.outOfRangeLabel ?? "–"))
-        }
-        lines.append(row("total", r.totals, r.latency, error: r.maxAbsoluteError.isNaN ? nil : r.maxAbsoluteError, outOfRange: ""))
+        return "\(run.scenario.label == run.scenario.name ? "" : "[\(run.scenario.label)] ")\(q.model.name) (\(q.model.layers) layers) " +
+            "\(q.architecture.rawValue), T = \(q.tokens)\(q.batch > 1 ? ", B = \(q.batch)" : ""), \(q.profile.name) on \(q.network.name), \(r.fidelity.rawValue)" +
+            (q.includeEmbeddings ? "" : ", no embeddings") + (q.causalMask ? "" : ", no causal mask")
+    }
+
+    /// Per-part cost and error (each nonlinearity, linear, transfer: they sum to the total),
+    /// what the columns count, and optionally the per-layer breakdown.
+    public static func table(_ run: ScenarioResult, byLayer: Bool) -> String {
+        let r = run.report
+        let t = RunTable(run)
+        var lines = [title(run)] + t.terminalLines
         if byLayer {
             lines.append("by layer:")
-            for p in r.byLayer { lines.append(row(p.name, p.totals, p.latency, error: nil, outOfRange: "")) }
+            for p in r.byLayer {
+                lines.append(column(p.name, 14, right: false) + column(OperationOutput.bytes(p.totals.bytes), 13) + column("\(p.totals.batchedRounds)", 8)
+                             + column(String(format: "%.3f", p.latency.total), 11) + " s")
+            }
             if let a = r.accuracy, !a.byLayer.isEmpty {
                 lines.append("error propagation: layer  hidden max   hidden mean  attention KL mean / max  rows < 0")
                 for l in a.byLayer {
@@ -115,21 +160,28 @@ public enum RunOutput {
         }
         lines.append(String(format: "latency = %.3f s round trips + %.3f s transfer + %.3f s compute", r.latency.roundTrips,
                             r.latency.transfer, r.latency.compute))
+        lines.append(t.legend)
+        if let note = t.idealNote { lines.append(note) }
         lines.append(r.maxAbsoluteError.isNaN ? "error: not measured (estimate fidelity; use --fidelity execute)"
                      : String(format: "output error vs the exact model: max %.3e, mean %.3e", r.maxAbsoluteError, r.meanAbsoluteError))
         if let f = r.failure { lines.append("FAILED: \(f)") }
         return lines.joined(separator: "\n")
     }
 
-    /// Runs side by side with ratios to the first (what `pisim compare` prints).
-    public static func comparison(_ runs: [ScenarioResult]) -> String {
+    /// Runs side by side, ranked by `metric` (lowest first), with ratios to the scenario's
+    /// first run (what `pisim compare` prints).
+    public static func comparison(_ runs: [ScenarioResult], rankBy metric: RankMetric = .latency) -> String {
         let width = max(12, (runs.map(\.scenario.label.count).max() ?? 0) + 1)
-        var lines = [column("run", width, right: false) + column("comm", 13) + column("× first", 9) + column("rounds", 8)
-                     + column("× first", 9) + column("latency s", 11) + column("× first", 9) + column("max error", 10)]
-        for (run, ratio) in zip(runs, ratios(runs)) {
-            let r = run.report
-            lines.append(column(run.scenario.label, width, right: false) + column(OperationOutput.bytes(r.totals.bytes), 13)
-                         + column(String(format: "%.3f", ratio.comm), 9) + column("\(r.totals.batchedRounds)", 8)
+        let ratios = ratios(runs)
+        var lines = ["ranked by \(metric.rawValue), lowest first; × first = ratio to the scenario's first run (\(runs.first?.scenario.label ?? ""))",
+                     column("#", 3, right: false) + column("run", width, right: false) + column("comm", 13) + column("× first", 9)
+                        + column("offline", 12) + column("rounds", 8) + column("× first", 9) + column("latency s", 11) + column("× first", 9)
+                        + column("max error", 10)]
+        for (rank, i) in ranked(runs, by: metric).enumerated() {
+            let r = runs[i].report, ratio = ratios[i]
+            lines.append(column("\(rank + 1)", 3, right: false) + column(runs[i].scenario.label, width, right: false)
+                         + column(OperationOutput.bytes(r.totals.bytes), 13) + column(String(format: "%.3f", ratio.comm), 9)
+                         + column(OperationOutput.bytes(r.totals.offlineBytes), 12) + column("\(r.totals.batchedRounds)", 8)
                          + column(String(format: "%.3f", ratio.rounds), 9) + column(String(format: "%.3f", r.latency.total), 11)
                          + column(String(format: "%.3f", ratio.latency), 9) + column(scientific(r.maxAbsoluteError), 10))
         }
@@ -142,30 +194,39 @@ public enum RunOutput {
         s.contains(where: { ",\"\n".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    /// One row per run and part (each nonlinearity, each layer, the total).
+    /// One row per run and part (each nonlinearity, linear, transfer, each layer, the
+    /// total). A swept key appears once, among the sweep columns.
     public static func csv(_ runs: [ScenarioResult]) -> String {
         let sweepKeys = runs.first?.scenario.assignments.map(\.key) ?? []
-        var lines = [(["scenario"] + sweepKeys + ["model", "layers", "architecture", "protocol", "network", "tokens", "fidelity", "part", "name",
-                      "comm_bytes", "rounds", "mults", "depth", "bootstraps", "latency_s", "max_abs_error", "mean_abs_error",
-                      "out_of_range"]).joined(separator: ",")]
+        let fixed: [(String, (ScenarioResult) -> String)] = [
+            ("model", { $0.report.request.model.name }), ("layers", { "\($0.report.request.model.layers)" }),
+            ("architecture", { $0.report.request.architecture.rawValue }), ("protocol", { $0.report.request.profile.name }),
+            ("network", { $0.report.request.network.name }), ("tokens", { "\($0.report.request.tokens)" }),
+            ("fidelity", { $0.report.fidelity.rawValue }),
+        ].filter { !sweepKeys.contains($0.0) }
+        var lines = [(["scenario"] + sweepKeys + fixed.map(\.0) + ["part", "name", "comm_bytes", "client_sent_bytes", "server_sent_bytes",
+                      "offline_bytes", "rounds", "mults", "depth", "bootstraps", "compute_s", "latency_s", "max_abs_error", "mean_abs_error",
+                      "error_kind", "out_of_range"]).joined(separator: ",")]
         for run in runs {
-            let r = run.report, q = r.request
-            let prefix = [run.scenario.name] + run.scenario.assignments.map(\.value)
-                + [q.model.name, "\(q.model.layers)", q.architecture.rawValue, q.profile.name, q.network.name, "\(q.tokens)", r.fidelity.rawValue]
+            let r = run.report
+            let prefix = [run.scenario.name] + run.scenario.assignments.map(\.value) + fixed.map { $0.1(run) }
             let errors = r.errorsByNonlinearity
             func line(_ part: String, _ name: String, _ t: CostTotals, _ l: LatencyBreakdown, _ maxError: Double?, _ meanError: Double?,
-                      _ outOfRange: Int?) -> String {
-                let values = [part, name, "\(t.bytes)", "\(t.batchedRounds)", "\(t.multiplications)", "\(t.depth)", "\(t.bootstraps)",
-                              "\(l.total)", maxError.map { $0.isNaN ? "" : "\($0)" } ?? "", meanError.map { $0.isNaN ? "" : "\($0)" } ?? "",
-                              outOfRange.map { "\($0)" } ?? ""]
+                      _ kind: String, _ outOfRange: Int?) -> String {
+                func value(_ e: Double?) -> String { e.map { $0.isNaN ? "" : "\($0)" } ?? "" }
+                let values = [part, name, "\(t.bytes)", "\(t.bytesSent.first ?? 0)", "\(t.bytesSent.count > 1 ? t.bytesSent[1] : 0)",
+                              "\(t.offlineBytes)", "\(t.batchedRounds)", "\(t.multiplications)", "\(t.depth)", "\(t.bootstraps)",
+                              "\(l.compute)", "\(l.total)", value(maxError), value(meanError), kind, outOfRange.map { "\($0)" } ?? ""]
                 return (prefix + values).map(csvField).joined(separator: ",")
             }
             for p in r.byNonlinearity {
                 let e = errors[p.name]
-                lines.append(line("nonlinearity", p.name, p.totals, p.latency, e?.maxAbsolute, e?.meanAbsolute, e?.outOfRange))
+                lines.append(line("nonlinearity", p.name, p.totals, p.latency, e?.maxAbsolute, e?.meanAbsolute,
+                                  e.map { $0.ideal ? "ideal" : "measured" } ?? "", e?.outOfRange))
             }
-            for p in r.byLayer { lines.append(line("layer", p.name, p.totals, p.latency, nil, nil, nil)) }
-            lines.append(line("total", "total", r.totals, r.latency, r.maxAbsoluteError, r.meanAbsoluteError, nil))
+            for p in r.byLayer { lines.append(line("layer", p.name, p.totals, p.latency, nil, nil, "", nil)) }
+            lines.append(line("total", "total", r.totals, r.latency, r.maxAbsoluteError, r.meanAbsoluteError,
+                              r.maxAbsoluteError.isNaN ? "" : "measured", nil))
         }
         return lines.joined(separator: "\n")
     }
@@ -174,32 +235,22 @@ public enum RunOutput {
     public static func markdown(_ runs: [ScenarioResult], byLayer: Bool) -> String {
         var out = ["# \(runs.first?.scenario.name ?? "PISim run")", ""]
         if runs.count > 1 {
-            out += ["| run | comm | × first | rounds | latency (s) | × first | max error |", "|---|---:|---:|---:|---:|---:|---:|"]
+            out += ["| run | comm | × first | offline | rounds | latency (s) | × first | max error |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
             for (run, ratio) in zip(runs, ratios(runs)) {
                 let r = run.report
                 out.append("| \(run.scenario.label) | \(OperationOutput.bytes(r.totals.bytes)) | \(String(format: "%.3f", ratio.comm)) | " +
-                           "\(r.totals.batchedRounds) | \(String(format: "%.3f", r.latency.total)) | \(String(format: "%.3f", ratio.latency)) | " +
-                           "\(scientific(r.maxAbsoluteError)) |")
+                           "\(OperationOutput.bytes(r.totals.offlineBytes)) | \(r.totals.batchedRounds) | \(String(format: "%.3f", r.latency.total)) | " +
+                           "\(String(format: "%.3f", ratio.latency)) | \(scientific(r.maxAbsoluteError)) |")
             }
             out.append("")
         }
         for run in runs {
             let r = run.report, q = r.request
+            let t = RunTable(run)
             out += ["## \(run.scenario.label)", "",
                     "\(q.model.name) (\(q.model.layers) layers), `\(q.architecture.rawValue)`, T = \(q.tokens), `\(q.profile.name)` on " +
-                    "`\(q.network.name)`, \(r.fidelity.rawValue)", "",
-                    "| nonlinearity | comm | rounds | mults | depth | bootstraps | latency (s) | max error | out of range |",
-                    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-            let errors = r.errorsByNonlinearity
-            func row(_ name: String, _ t: CostTotals, _ l: LatencyBreakdown, _ e: Double?, _ o: String) -> String {
-                "| \(name) | \(OperationOutput.bytes(t.bytes)) | \(t.batchedRounds) | \(t.multiplications) | \(t.depth) | \(t.bootstraps) | " +
-                    "\(String(format: "%.3f", l.total)) | \(e.map(scientific) ?? "–") | \(o) |"
-            }
-            for p in r.byNonlinearity {
-                let e = errors[p.name]
-                out.append(row(p.name, p.totals, p.latency, e?.maxAbsolute, e?.outOfRangeLabel ?? "–"))
-            }
-            out.append(row("**total**", r.totals, r.latency, r.maxAbsoluteError.isNaN ? nil : r.maxAbsoluteError, ""))
+                    "`\(q.network.name)`, \(r.fidelity.rawValue)", ""] + t.markdownLines + ["", t.legend + "."]
+            if let note = t.idealNote { out += ["", note + "."] }
             if byLayer {
                 out += ["", "| layer | comm | rounds | latency (s) |", "|---|---:|---:|---:|"]
                 for p in r.byLayer {

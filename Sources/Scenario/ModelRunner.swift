@@ -55,6 +55,8 @@ public struct RunReport: Sendable {
     public var request: RunRequest
     public var totals: CostTotals
     public var latency: LatencyBreakdown
+    /// One row per nonlinearity, then "linear" and "transfer" (`ModelRunner.parts`): the
+    /// rows sum to `totals`.
     public var byNonlinearity: [Part]
     public var byLayer: [Part]
     /// max |output − exact model output| (logits, or the last hidden state without embeddings).
@@ -175,6 +177,19 @@ public enum ModelRunner {
         return y
     }
 
+    /// Every event on one row: the nonlinearity whose scope it ran in, else "transfer" (CKKS
+    /// input and output ciphertexts), else "linear" (matmuls, embeddings, the vocabulary
+    /// projection, residual additions and public products with their truncations).
+    /// Nonlinearities first, in order of appearance, then linear and transfer, so the rows
+    /// sum to the total.
+    static func parts(_ ledger: CostLedger) -> [(name: String, totals: CostTotals)] {
+        let rows = ledger.totals { e in e.scope.first(where: nonlinearities.contains) ?? (e.scope.contains("transfer") ? "transfer" : "linear") }
+        return rows.filter { !otherParts.contains($0.name) } + otherParts.compactMap { name in rows.first { $0.name == name } }
+    }
+
+    /// The rows of `parts` that are not nonlinearities.
+    public static let otherParts = ["linear", "transfer"]
+
     /// - Throws: `RunError.countersOverflow` when a total reached `CostTotals.saturationLimit`.
     static func report(_ r: RunRequest, ledger: CostLedger, maxAbsoluteError: Double, meanAbsoluteError: Double, failure: String?,
                        accuracy: AccuracyReport?) throws(RunError) -> RunReport {
@@ -185,7 +200,7 @@ public enum ModelRunner {
             RunReport.Part(name: p.name, totals: p.totals, latency: r.network.latency(of: p.totals))
         }
         return RunReport(request: r, totals: totals, latency: r.network.latency(of: totals),
-                         byNonlinearity: ledger.totals(byNames: nonlinearities).map(part),
+                         byNonlinearity: parts(ledger).map(part),
                          byLayer: ledger.totals(byScopeComponent: 0).map(part),
                          maxAbsoluteError: maxAbsoluteError, meanAbsoluteError: meanAbsoluteError, failure: failure, accuracy: accuracy)
     }
@@ -245,9 +260,15 @@ extension ExactFunction: MaskableRowFunction {
 public enum RunError: Error, Equatable, CustomStringConvertible {
     /// Counters at or past 2^62 (`CostTotals.saturationLimit`): the figures would not be exact.
     case countersOverflow([String])
+    /// An execute run estimated to need more memory than the limit.
+    case memory(estimate: MemoryEstimate, limit: Int)
 
     public var description: String {
         switch self {
+        case let .memory(estimate, limit):
+            String(format: "an execute run of this size needs about %.1f GB (mostly the %@), over the %.1f GB limit; ", Double(estimate.bytes) / 1e9,
+                   estimate.dominantTerm, Double(limit) / 1e9)
+                + "run fewer layers or tokens, --fidelity estimate (the same costs from shapes), or raise the limit with --max-memory"
         case let .countersOverflow(names):
             "the run's \(names.joined(separator: ", ")) exceed 2^62, past what PISim counts exactly; reduce the tokens, batch, layers or the profile's per-element costs"
         }

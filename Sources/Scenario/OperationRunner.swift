@@ -28,6 +28,9 @@ public struct OperationReport: Sendable {
     public var breakdown: [ScopeCost]
     /// Homomorphic runs: depth and operation counts.
     public var homomorphic: HomomorphicStatistics?
+    /// The profile computes the exact function (an analytic step without a value method):
+    /// the error is re-sharing's, not the protocol's approximation.
+    public var errorIsIdeal = false
 }
 
 /// What a CKKS run spent.
@@ -132,7 +135,8 @@ public enum OperationRunner {
             op: op, shape: x.shape, protocolName: profile.name, network: network, method: approximation.method, inputRange: range,
             totals: totals, latency: network.latency(of: totals), maxAbsoluteError: maxError,
             meanAbsoluteError: sumError / Double(max(result.count, 1)), outOfRange: approximation.outOfRangeCount(x),
-            breakdown: ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) }, homomorphic: nil)
+            breakdown: ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) }, homomorphic: nil,
+            errorIsIdeal: approximation.computesExactValues)
         return (report, y)
     }
 

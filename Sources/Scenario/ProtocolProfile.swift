@@ -2,6 +2,7 @@ import Backend
 import Approximation
 import Arithmetic
 import Foundation
+import Randomness
 import Homomorphic
 import TwoParty
 
@@ -28,6 +29,9 @@ public struct ProtocolProfile: Sendable {
     /// For homomorphic profiles: the CKKS parameters and latency table (the two-party
     /// settings are then unused).
     public var ckks: CKKSProfile?
+    /// SHA-256 of the profile's text (hexadecimal), for provenance: a result names the
+    /// exact profile it was computed with.
+    public var textSHA256 = ""
 
     /// Loads `protocols/NAME.yaml` (searching `directory`, then `./protocols`) or a path.
     public static func load(_ nameOrPath: String, directory: String? = nil) throws(FileError) -> ProtocolProfile {
@@ -80,6 +84,12 @@ public struct ProtocolProfile: Sendable {
     ///   keys (with a suggestion), a value without its `source`, a negative cost, an
     ///   unknown algorithm or method, or settings the engine refuses.
     public static func parse(_ text: String, file: String) throws(FileError) -> ProtocolProfile {
+        var profile = try parseDocument(text, file: file)
+        profile.textSHA256 = SHA256.hexDigest(text)
+        return profile
+    }
+
+    static func parseDocument(_ text: String, file: String) throws(FileError) -> ProtocolProfile {
         let root = try YAMLNode.parse(text, file: file)
         let top = try root.mapping(allowed: topKeys, required: ["name", "kind", "source", "parameters"])
         let name = try top["name"]!.string()

@@ -46,7 +46,11 @@ public struct Scenario: Sendable {
     public static func resolveAll(_ document: ScenarioDocument) throws(FileError) -> [Scenario] {
         var profiles = [String: ProtocolProfile]()
         var out = [Scenario]()
-        for point in try document.points() { out.append(try resolve(point, profiles: &profiles)) }
+        do {
+            for point in try document.points() { out.append(try resolve(point, profiles: &profiles)) }
+        } catch {
+            throw document.attributing(error)
+        }
         return out
     }
 

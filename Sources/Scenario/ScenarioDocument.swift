@@ -10,6 +10,9 @@ public struct ScenarioDocument {
     public var root: YAMLNode
     /// Directory of the file, for relative paths (profiles, weights).
     public var directory: String
+    /// Key paths set from the command line, with the flag that set them: errors at these
+    /// keys are reported against the flag, not the file.
+    public private(set) var overrides: [(path: String, origin: String)] = []
 
     /// Keys whose scalar value is a list of numbers (not a sweep).
     static let listValuedKeys: Set<String> = ["range", "reciprocal_range"]
@@ -40,7 +43,8 @@ public struct ScenarioDocument {
     /// Sets the value at a dotted key path (creating mappings on the way), replacing what the
     /// file said: how command-line flags override a file. A value with several entries
     /// becomes a list (a sweep).
-    public mutating func override(_ path: String, with values: [String]) {
+    public mutating func override(_ path: String, with values: [String], origin: String? = nil) {
+        overrides.append((path, origin ?? "--set \(path)"))
         let value: Node = values.count == 1 ? Node(values[0]) : .sequence(Node.Sequence(values.map { Node($0) }))
         root = YAMLNode(node: Self.setting(root.node, at: path.split(separator: ".").map(String.init)[...], to: value),
                         file: root.file, path: "")
@@ -52,6 +56,7 @@ public struct ScenarioDocument {
     /// - Throws: `FileError` when VALUE is not YAML.
     public mutating func override(_ path: String, yaml: String) throws(FileError) {
         let value = try YAMLNode.parse(yaml, file: "--set \(path)")
+        overrides.append((path, "--set \(path)"))
         root = YAMLNode(node: Self.setting(root.node, at: path.split(separator: ".").map(String.init)[...], to: value.node),
                         file: root.file, path: "")
     }
@@ -77,6 +82,21 @@ public struct ScenarioDocument {
             pairs.append((Node(key), setting(.mapping(Node.Mapping([])), at: path.dropFirst(), to: value, parentKey: key)))
         }
         return .mapping(Node.Mapping(pairs))
+    }
+
+    /// `error` as the user should read it: one at (or under) a key set by a flag names the
+    /// flag instead of the file's line.
+    public func attributing(_ error: FileError) -> FileError {
+        let key = error.key.replacingOccurrences(of: #"\[[0-9]+\]"#, with: "", options: .regularExpression)
+        guard error.file == root.file else { return error }
+        if let o = overrides.last(where: { key == $0.path || key.hasPrefix($0.path + ".") }) {
+            return FileError(file: "command line (\(o.origin))", line: 0, key: error.key, message: error.message)
+        }
+        // A mapping-level error (the precision as a whole) with a flag inside it.
+        if !key.isEmpty, let o = overrides.last(where: { $0.path.hasPrefix(key + ".") }) {
+            return FileError(file: "\(error.file) with \(o.origin)", line: error.line, key: error.key, message: error.message)
+        }
+        return error
     }
 
     /// One swept dimension: its key path and the values it takes, rendered for labels.

@@ -44,11 +44,17 @@ public struct ModelShape: Sendable, Hashable, Codable {
     }
 
     /// - Throws: `TransformerError.invalidShape` when a dimension is not positive or d is not divisible by H.
+    /// The most blocks a model may have: every block is run, even in an estimate.
+    public static let maximumLayers = 4096
+
     public func validate() throws(TransformerError) {
         guard layers > 0, heads > 0, width > 0, ffnWidth > 0, vocabulary > 0 else {
             throw .invalidShape("every dimension must be positive (\(name): L=\(layers) H=\(heads) d=\(width) ffn=\(ffnWidth) V=\(vocabulary))")
         }
         guard width % heads == 0 else { throw .invalidShape("width \(width) is not divisible by \(heads) heads") }
+        guard layers <= Self.maximumLayers else {
+            throw .invalidShape("\(layers) blocks; PISim runs at most \(Self.maximumLayers) (the deepest published transformers have ~100)")
+        }
     }
 }
 

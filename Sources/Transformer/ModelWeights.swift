@@ -47,10 +47,21 @@ public struct ModelWeights: Sendable {
             guard e.shape == expected else {
                 throw .invalidOption("\(file.path): '\(prefix + name)' has shape \(e.shape), but \(shape.name) needs \(expected)")
             }
+            try finite(prefix + name, e)
+        }
+        // A NaN or infinite weight would poison every value downstream, and the error
+        // report (NaN against NaN) would read 0.
+        func finite(_ name: String, _ e: WeightFile.Entry) throws(TransformerError) {
+            if let i = e.firstNonFinite() {
+                throw .invalidOption("\(file.path): '\(name)' holds a non-finite value (\(e.decode()[i])) at storage index \(i); weights must be finite")
+            }
         }
         try check("wte.weight", [shape.vocabulary, d])
-        if let wpe = file.entries[prefix + "wpe.weight"], wpe.shape.count != 2 || wpe.shape[1] != d {
-            throw .invalidOption("\(file.path): '\(prefix)wpe.weight' has shape \(wpe.shape), but \(shape.name) needs [positions, \(d)]")
+        if let wpe = file.entries[prefix + "wpe.weight"] {
+            guard wpe.shape.count == 2, wpe.shape[1] == d else {
+                throw .invalidOption("\(file.path): '\(prefix)wpe.weight' has shape \(wpe.shape), but \(shape.name) needs [positions, \(d)]")
+            }
+            try finite(prefix + "wpe.weight", wpe)
         }
         for i in 0..<shape.layers {
             try check("h.\(i).attn.c_attn.weight", [d, 3 * d])

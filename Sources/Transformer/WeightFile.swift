@@ -405,33 +405,49 @@ extension WeightFile.Entry {
         return (try? reversed.transposed(Array(shape.indices.reversed()))) ?? reversed
     }
 
-    /// The elements as `Double`, in storage order.
+    /// The elements as `Double`, in storage order; one allocation.
     func decode() -> [Double] {
-        switch dtype {
-        case .float64: decode(UInt64.self) { Double(bitPattern: $0) }
-        case .float32: decode(UInt32.self) { Double(Float(bitPattern: $0)) }
-        case .float16: decode(UInt16.self, doubleFromHalf)
-        case .bfloat16: decode(UInt16.self) { Double(Float(bitPattern: UInt32($0) << 16)) }
-        case .int64: decode(Int64.self) { Double($0) }
-        case .int32: decode(Int32.self) { Double($0) }
-        case .int16: decode(Int16.self) { Double($0) }
-        case .int8: decode(Int8.self) { Double($0) }
-        case .uint8: decode(UInt8.self) { Double($0) }
-        case .bool: decode(UInt8.self) { $0 == 0 ? 0 : 1 }
+        withElements { count, element in
+            [Double](unsafeUninitializedCapacity: count) { out, initialized in
+                for i in 0..<count { out[i] = element(i) }
+                initialized = count
+            }
         }
     }
 
-    /// Reads `elementCount` values stored as `Raw` and converts each; one allocation.
-    private func decode<Raw: FixedWidthInteger & BitwiseCopyable>(_: Raw.Type, _ convert: (Raw) -> Double) -> [Double] {
-        let width = MemoryLayout<Raw>.size, count = elementCount, start = byteOffset, bigEndian = isBigEndian
+    /// The storage index of the first NaN or infinity, or nil when every element is finite
+    /// (integer dtypes always are); reads the map without allocating.
+    func firstNonFinite() -> Int? {
+        switch dtype {
+        case .float64, .float32, .float16, .bfloat16: withElements { count, element in (0..<count).first { !element($0).isFinite } }
+        default: nil
+        }
+    }
+
+    /// Calls `body` with the element count and an accessor of element i (storage order)
+    /// converted to `Double`, reading the mapped bytes in place.
+    private func withElements<R>(_ body: (Int, (Int) -> Double) -> R) -> R {
+        switch dtype {
+        case .float64: withElements(UInt64.self, { Double(bitPattern: $0) }, body)
+        case .float32: withElements(UInt32.self, { Double(Float(bitPattern: $0)) }, body)
+        case .float16: withElements(UInt16.self, doubleFromHalf, body)
+        case .bfloat16: withElements(UInt16.self, { Double(Float(bitPattern: UInt32($0) << 16)) }, body)
+        case .int64: withElements(Int64.self, { Double($0) }, body)
+        case .int32: withElements(Int32.self, { Double($0) }, body)
+        case .int16: withElements(Int16.self, { Double($0) }, body)
+        case .int8: withElements(Int8.self, { Double($0) }, body)
+        case .uint8: withElements(UInt8.self, { Double($0) }, body)
+        case .bool: withElements(UInt8.self, { $0 == 0 ? 0 : 1 }, body)
+        }
+    }
+
+    private func withElements<Raw: FixedWidthInteger & BitwiseCopyable, R>(_: Raw.Type, _ convert: @escaping (Raw) -> Double,
+                                                                          _ body: (Int, (Int) -> Double) -> R) -> R {
+        let width = MemoryLayout<Raw>.size, start = byteOffset, bigEndian = isBigEndian
         return file.withUnsafeBytes { bytes in
-            [Double](unsafeUninitializedCapacity: count) { out, initialized in
-                func element(_ index: Int) -> Double {
-                    let raw = bytes.loadUnaligned(fromByteOffset: start + index * width, as: Raw.self)
-                    return convert(bigEndian ? Raw(bigEndian: raw) : Raw(littleEndian: raw))
-                }
-                for i in 0..<count { out[i] = element(i) }
-                initialized = count
+            body(elementCount) { index in
+                let raw = bytes.loadUnaligned(fromByteOffset: start + index * width, as: Raw.self)
+                return convert(bigEndian ? Raw(bigEndian: raw) : Raw(littleEndian: raw))
             }
         }
     }

@@ -11,7 +11,10 @@ struct Op: ParsableCommand {
         abstract: "Cost and error of one operation, run share-level under a protocol profile.",
         discussion: """
         Example: pisim op softmax --shape 12x128x128 --protocol crypten --network wan --format json
-        Operations: \(ApproximationCatalog.methods.map(\.function).joined(separator: ", ")).
+        Operations: \(ApproximationCatalog.methods.map(\.function).joined(separator: ", ")), and matmul
+        (--shape TxDxD': the client's activation times the server's weights, by the profile's linear model;
+        --shape BxTxDxD': B products of two private operands, as attention's per-head QKᵀ and A·V).
+        A debug build (swift run) is about 20× slower than swift run -c release.
         Profiles are the YAML files under protocols/ (or a path). Networks: \(NetworkModel.presets.map(\.name).joined(separator: ", ")).
         """)
 

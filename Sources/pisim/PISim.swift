@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Arithmetic
+import Scenario
 
 /// The `pisim` command: a thin front end; each subcommand lives in its own file.
 @main
@@ -21,21 +22,17 @@ struct PISim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pisim",
         abstract: "PISim: cost and error of private (2PC / homomorphic) transformer inference, by running it.",
-        version: PISimVersion.current,
+        version: BuildInfo.version,
         subcommands: [Run.self, Compare.self, Approx.self, Op.self, Version.self]
     )
 }
 
-/// The version string of this build.
-enum PISimVersion {
-    static let current = "0.1.0"
-}
 
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print PISim's version and the libraries it runs on.")
 
     func run() throws {
-        print("pisim \(PISimVersion.current)")
+        print("pisim \(BuildInfo.version) (\(BuildInfo.revision))")
         print("gmp \(GMPInfo.version)")
     }
 }

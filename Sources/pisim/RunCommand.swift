@@ -26,37 +26,42 @@ struct ScenarioOptions: ParsableArguments {
     @Option(name: .customLong("fractional-bits"), help: "Fixed-point fractional bits (key: precision.fractional_bits).") var fractionalBits: String?
     @Option(name: .customLong("ring-bits"), help: "Ring bits k of Z/2^k (key: precision.ring_bits).") var ringBits: String?
     @Option(name: .customLong("scaling-bits"), help: "CKKS scaling bits (key: precision.scaling_bits).") var scalingBits: String?
-    @Option(name: .customLong("set"), help: "Any key, VALUE in YAML (a list sweeps): --set approximations.softmax.exp_iterations=[4,8]")
+    @Option(name: .customLong("set"), help: "Any key, VALUE in YAML (a list sweeps): --set approximations.gelu.degree=[6,8]")
     var settings: [String] = []
     @Flag(help: "Run a sweep even when it expands to more than --max-runs runs.") var yes = false
     @Option(name: .customLong("max-runs"), help: "Sweeps larger than this ask for --yes.") var maxRuns = 32
+    @Option(name: .customLong("max-memory"), help: "Refuse execute runs estimated to need more (e.g. 16G; default: half of physical memory).")
+    var maxMemory: String?
 
     /// The document: the file (or nothing) with every flag applied over it.
     func document() throws -> ScenarioDocument {
         var d = try scenario.map { try ScenarioDocument.load(path: $0) } ?? .empty()
-        func set(_ key: String, _ value: String?) {
-            if let value { d.override(key, with: value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }) }
+        func set(_ key: String, _ value: String?, flag: String) {
+            if let value {
+                d.override(key, with: value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) },
+                           origin: flag)
+            }
         }
         if scenario == nil {
-            set("model", "gpt2-small")
-            set("protocol", "crypten")
+            set("model", "gpt2-small", flag: "default model")
+            set("protocol", "crypten", flag: "default protocol")
         }
-        set("model", model)
-        set("architecture", architecture)
-        set("protocol", protocolName)
-        set("network", network)
-        set("network.duplex", duplex)
-        set("tokens", tokens)
-        set("batch", batch)
-        set("layers", layers)
-        set("ffn_keep", ffnKeep)
-        set("fidelity", fidelity)
-        set("seed", seed)
-        set("precision.fractional_bits", fractionalBits)
-        set("precision.ring_bits", ringBits)
-        set("precision.scaling_bits", scalingBits)
-        if noEmbeddings { set("embeddings", "false") }
-        if noCausalMask { set("causal_mask", "false") }
+        set("model", model, flag: "--model")
+        set("architecture", architecture, flag: "--arch")
+        set("protocol", protocolName, flag: "--protocol")
+        set("network", network, flag: "--network")
+        set("network.duplex", duplex, flag: "--duplex")
+        set("tokens", tokens, flag: "--seq")
+        set("batch", batch, flag: "--batch")
+        set("layers", layers, flag: "--layers")
+        set("ffn_keep", ffnKeep, flag: "--ffn-keep")
+        set("fidelity", fidelity, flag: "--fidelity")
+        set("seed", seed, flag: "--seed")
+        set("precision.fractional_bits", fractionalBits, flag: "--fractional-bits")
+        set("precision.ring_bits", ringBits, flag: "--ring-bits")
+        set("precision.scaling_bits", scalingBits, flag: "--scaling-bits")
+        if noEmbeddings { set("embeddings", "false", flag: "--no-embeddings") }
+        if noCausalMask { set("causal_mask", "false", flag: "--no-causal-mask") }
         for s in settings {
             guard let eq = s.firstIndex(of: "="), eq != s.startIndex else {
                 throw CommandFailure("--set takes key=value (e.g. precision.fractional_bits=16), got '\(s)'")
@@ -72,13 +77,19 @@ struct ScenarioOptions: ParsableArguments {
         // Every key and value of the first run is checked before the sweep's size: a
         // misspelt key holding a list is an unknown key, not a large sweep.
         var profiles = [String: ProtocolProfile]()
-        _ = try Scenario.resolve(d.firstPoint(), profiles: &profiles)
+        do { _ = try Scenario.resolve(d.firstPoint(), profiles: &profiles) } catch { throw d.attributing(error) }
         let count = d.runCount
         if count > maxRuns, count <= ScenarioDocument.maximumRuns, !yes {
             let axes = d.axes.map { "\($0.key) (\($0.values.count))" }.joined(separator: " × ")
             throw CommandFailure("the sweep expands to \(count) runs (\(axes)); pass --yes to run them all, or --max-runs N")
         }
-        return try Scenario.resolveAll(d)
+        let runs = try Scenario.resolveAll(d)
+        let limit = try maxMemory.map { text -> Int in
+            guard let v = MemoryEstimate.parseSize(text) else { throw CommandFailure("--max-memory takes a size such as 16G or 500M, got '\(text)'") }
+            return v
+        } ?? MemoryEstimate.defaultLimit
+        for run in runs { try run.checkMemory(limit: limit) }
+        return runs
     }
 
     /// Runs them in order with progress on stderr.
@@ -87,8 +98,9 @@ struct ScenarioOptions: ParsableArguments {
         var out = [ScenarioResult]()
         for (i, s) in runs.enumerated() {
             let prefix = runs.count > 1 ? "[\(i + 1)/\(runs.count)] " : ""
+            let hint = s.fidelity == .execute ? " (every value share- or ciphertext-level, \(s.request.model.layers) blocks; --fidelity estimate gives the same costs in milliseconds)" : ""
             Progress.line("\(prefix)\(s.label): \(s.request.model.name) \(s.request.architecture.rawValue) under \(s.request.profile.name), " +
-                          "T = \(s.request.tokens), \(s.fidelity.rawValue)")
+                          "T = \(s.request.tokens), \(s.fidelity.rawValue)\(hint)")
             let started = Date()
             out.append(try s.run { done, total in Progress.update("  block \(done)/\(total)") })
             Progress.finish(String(format: "  done in %.2f s", Date().timeIntervalSince(started)))
@@ -97,14 +109,24 @@ struct ScenarioOptions: ParsableArguments {
     }
 }
 
-/// Progress on stderr: lines, with in-place updates on a terminal.
+/// Progress on stderr: lines, with in-place updates on a terminal; without one (a log, a
+/// CI job) an update is written as its own line at most every 10 seconds, so a long run is
+/// never silent.
 enum Progress {
     static let isTerminal = isatty(STDERR_FILENO) != 0
+    nonisolated(unsafe) static var lastLine = Date.distantPast
 
-    static func line(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+    static func line(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+        lastLine = Date()
+    }
 
     static func update(_ s: String) {
-        if isTerminal { FileHandle.standardError.write(Data(("\r" + s + "\u{1B}[K").utf8)) }
+        if isTerminal {
+            FileHandle.standardError.write(Data(("\r" + s + "\u{1B}[K").utf8))
+        } else if Date().timeIntervalSince(lastLine) >= 10 {
+            line(s)
+        }
     }
 
     static func finish(_ s: String) {
@@ -164,10 +186,14 @@ struct Compare: ParsableCommand {
     @OptionGroup var options: ScenarioOptions
     @Option(help: "Output: table, json, csv or markdown.") var format: String = "table"
     @Option(help: "Also write a self-contained HTML report with charts to this file.") var html: String?
+    @Option(name: .customLong("rank-by"), help: "Order runs by latency, comm, offline, rounds or error (lowest first).") var rankBy = "latency"
 
     func run() throws {
         guard ["table", "json", "csv", "markdown"].contains(format) else {
             throw CommandFailure("--format must be table, json, csv or markdown, got '\(format)'")
+        }
+        guard let metric = RunOutput.RankMetric(rawValue: rankBy) else {
+            throw CommandFailure("--rank-by must be one of \(RunOutput.RankMetric.allCases.map(\.rawValue).joined(separator: ", ")), got '\(rankBy)'")
         }
         try reportingErrors {
             let results = try options.results()
@@ -175,10 +201,10 @@ struct Compare: ParsableCommand {
                 throw CommandFailure("compare needs two or more runs: give a list, e.g. --arch baseline,aero or --protocol crypten,bumblebee")
             }
             switch format {
-            case "json": print(try RunOutput.json(results))
+            case "json": print(try RunOutput.json(results, rankBy: metric))
             case "csv": print(RunOutput.csv(results))
             case "markdown": print(RunOutput.markdown(results, byLayer: false))
-            default: print(RunOutput.comparison(results))
+            default: print(RunOutput.comparison(results, rankBy: metric))
             }
             if let html { try RunHTML.write(results, to: html) }
         }

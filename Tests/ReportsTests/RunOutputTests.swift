@@ -30,9 +30,25 @@ struct RunOutputTests {
         let totals = try #require(runs[0]["totals"] as? [String: Any])
         for key in ["comm_bytes", "rounds", "latency_s", "mults"] { #expect(totals[key] != nil) }
         let byNonlinearity = try #require(runs[0]["by_nonlinearity"] as? [String: Any])
-        #expect(Set(byNonlinearity.keys) == ["softmax", "layernorm", "gelu"])
+        #expect(Set(byNonlinearity.keys) == ["softmax", "layernorm", "gelu", "linear"])
         let aero = try #require(runs[1]["by_nonlinearity"] as? [String: Any])
-        #expect(Set(aero.keys) == ["softmax"])
+        #expect(Set(aero.keys) == ["softmax", "linear"])
+        // The parts sum to the totals.
+        for run in runs {
+            let parts = try #require(run["by_nonlinearity"] as? [String: [String: Any]]), totals = try #require(run["totals"] as? [String: Any])
+            for key in ["comm_bytes", "offline_bytes", "rounds", "mults"] {
+                #expect(parts.values.reduce(0) { $0 + ($1[key] as? Int ?? -1) } == totals[key] as? Int, "\(key)")
+            }
+        }
+        // Provenance: what produced the run, resolved.
+        let provenance = try #require(runs[0]["provenance"] as? [String: Any])
+        for key in ["pisim_version", "git_revision", "seed", "profile", "precision", "network", "model"] { #expect(provenance[key] != nil, "\(key)") }
+        let profile = try #require(provenance["profile"] as? [String: Any])
+        #expect((profile["sha256"] as? String)?.count == 64)
+        let network = try #require(provenance["network"] as? [String: Any])
+        #expect(network["duplex"] as? String == "full" && network["bandwidth_mbps"] as? Double == 100 && network["rtt_ms"] as? Double == 80)
+        let precision = try #require(provenance["precision"] as? [String: Any])
+        #expect(precision["fractional_bits"] as? Int == 16 && precision["ring_bits"] as? Int == 64)
         let error = try #require(runs[0]["error"] as? [String: Any])
         let layers = try #require(error["by_layer"] as? [[String: Any]])
         #expect(layers.count == 2)
@@ -58,7 +74,7 @@ struct RunOutputTests {
         let html = RunHTML.page(runs)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.components(separatedBy: "<svg").count - 1 == 5)   // three bar charts, two error curves
-        #expect(html.contains("Communication by nonlinearity") && html.contains("Attention KL divergence per block"))
+        #expect(html.contains("Communication by part") && html.contains("Attention KL divergence per block"))
         #expect(!html.contains("<script"))
         #expect(html == RunHTML.page(try Self.runs()))
     }

@@ -98,7 +98,13 @@ struct ModelRunnerTests {
         let request = RunRequest(model: shape, architecture: .baseline, profile: try ProtocolProfile.load("crypten"), network: .wan,
                                  tokens: 8, includeEmbeddings: true, seed: 5)
         let r = try ModelRunner.execute(request)
-        #expect(Set(r.byNonlinearity.map(\.name)) == ["softmax", "layernorm", "gelu"])
+        #expect(r.byNonlinearity.map(\.name) == ["layernorm", "softmax", "gelu", "linear"])
+        // Every event is on one row: the rows sum to the total, counter by counter.
+        let sum = CostTotals(r.byNonlinearity.map { CostEvent(kind: $0.name, bytesSent: $0.totals.bytesSent, rounds: $0.totals.rounds,
+                                                              multiplications: $0.totals.multiplications, offlineBytes: $0.totals.offlineBytes) })
+        #expect(sum.bytes == r.totals.bytes && sum.bytesSent == r.totals.bytesSent && sum.rounds == r.totals.rounds
+                && sum.multiplications == r.totals.multiplications && sum.offlineBytes == r.totals.offlineBytes)
+        #expect(abs(r.byNonlinearity.reduce(0) { $0 + $1.latency.total } - r.latency.total) < 1e-9 * r.latency.total)
         #expect(r.byLayer.map(\.name).contains("layer0") && r.byLayer.map(\.name).contains("embedding") && r.byLayer.map(\.name).contains("lm-head"))
         #expect(r.totals.bytes == r.byLayer.reduce(0) { $0 + $1.totals.bytes })
         // Against the exact model (erf GELU, exact softmax and LayerNorm): the crypten profile's
