@@ -46,9 +46,11 @@ public struct LinePlot: Sendable {
 
     /// The chart as an SVG `<g>` element of the given size, placed at (x, y).
     public func svgGroup(x originX: Double, y originY: Double, width: Double, height: Double) -> String {
-        // The legend sits right of the plot area, never over the data.
-        let legendWidth = min(240, 28 + 6.5 * Double(series.map(\.name.count).max() ?? 0))
-        let left = 70.0, right = 20.0 + legendWidth, top = 30.0, bottom = 45.0
+        // The legend sits right of the plot area, or below it when the names are long;
+        // never over the data.
+        let legendWidth = 28 + 6.5 * Double(series.map(\.name.count).max() ?? 0)
+        let below = legendBelow
+        let left = 70.0, right = 20.0 + (below ? 0 : legendWidth), top = 30.0, bottom = 45.0 + (below ? legendHeight : 0)
         let plotW = width - left - right, plotH = height - top - bottom
         let transform: (Double) -> Double? = logY ? { $0 > 0 && $0.isFinite ? log10($0) : nil } : { $0.isFinite ? $0 : nil }
         let xs = series.flatMap(\.x).filter(\.isFinite)
@@ -77,9 +79,9 @@ public struct LinePlot: Sendable {
             s += "<line x1=\"\(fmt(left - 4))\" y1=\"\(fmt(py(yv)))\" x2=\"\(fmt(left + plotW))\" y2=\"\(fmt(py(yv)))\" stroke=\"#ddd\"/>"
             s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(py(yv) + 4))\" text-anchor=\"end\">\(logY ? "1e\(Int(yv))" : tick(yv))</text>\n"
         }
-        s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\">\(xmlEscaped(xLabel))</text>\n"
+        s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(top + plotH + 37))\" text-anchor=\"middle\">\(xmlEscaped(xLabel))</text>\n"
         s += "<text transform=\"translate(14,\(fmt(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(xmlEscaped(yLabel))</text>\n"
-        let legendX = left + plotW + 14
+        let legendX = below ? left : left + plotW + 14, legendTop = below ? top + plotH + 46 : top
         for (i, line) in series.enumerated() {
             let color = Self.palette[(line.color ?? i) % Self.palette.count]
             // A missing or unplottable point (NaN, ≤ 0 on a log axis) breaks the line.
@@ -93,16 +95,23 @@ public struct LinePlot: Sendable {
                 }
             }
             s += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>\(markers)\n"
-            let ly = top + 14 + Double(i) * 15
+            let ly = legendTop + 14 + Double(i) * 15
             s += "<line x1=\"\(fmt(legendX))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(legendX + 16))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "")/>"
             s += "<text x=\"\(fmt(legendX + 20))\" y=\"\(fmt(ly))\">\(xmlEscaped(line.name))</text>\n"
         }
         return s + "</g>\n"
     }
 
-    /// The chart as a standalone `<svg>` element (for embedding in HTML).
-    public func svg(width: Double = 760, height: Double = 320) -> String {
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\">\n"
+    /// Names longer than fit beside a 760-pixel plot put the legend under it.
+    var legendBelow: Bool { (series.map(\.name.count).max() ?? 0) > 24 }
+    /// Height the legend takes under the plot.
+    var legendHeight: Double { 15 * Double(series.count) + 10 }
+
+    /// The chart as a standalone `<svg>` element (for embedding in HTML); a legend below
+    /// the plot adds to `height`.
+    public func svg(width: Double = 760, height plotHeight: Double = 320) -> String {
+        let height = plotHeight + (legendBelow ? legendHeight : 0)
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\">\n"
             + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" + svgGroup(x: 0, y: 0, width: width, height: height) + "</svg>\n"
     }
 

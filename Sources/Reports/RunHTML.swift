@@ -20,7 +20,7 @@ public enum RunHTML {
     static let style = """
     body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:980px;color:#222;padding:0 16px}
     h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}h3{font-size:15px}
-    table{border-collapse:collapse;margin:8px 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+    .wide{overflow-x:auto}table{border-collapse:collapse;margin:8px 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
     td{white-space:nowrap}td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}.note{color:#666;font-size:12px}svg{display:block;margin:8px 0}
     """
 
@@ -54,12 +54,12 @@ public enum RunHTML {
         let conventions = Set(runs.map { $0.report.request.network.latencyConvention }).sorted().joined(separator: "; ")
         h.append("<p class=\"note\">\(runs.count) run\(runs.count == 1 ? "" : "s"). Communication is the bytes both parties send online; offline is preprocessing (keys, dealer triples). \(xmlEscaped(conventions)). Ratios are to the first run. Parts (nonlinearities, linear layers, ciphertext transfer) sum to each run's total.</p>")
 
-        h.append("<h2>Runs</h2><table><tr><th>run</th><th>model</th><th>architecture</th><th>protocol</th><th>network</th><th>T</th><th>comm</th><th>× first</th><th>offline</th><th>rounds</th><th>latency (s)</th><th>× first</th><th>max error</th></tr>")
+        h.append("<h2>Runs</h2><div class=\"wide\"><table><tr><th>run</th><th>model</th><th>architecture</th><th>protocol</th><th>network</th><th>T</th><th>comm</th><th>× first</th><th>offline</th><th>rounds</th><th>latency (s)</th><th>× first</th><th>max error</th></tr>")
         for (run, ratio) in zip(runs, RunOutput.ratios(runs)) {
             let r = run.report, q = r.request
             h.append("<tr><td>\(xmlEscaped(run.scenario.label))</td><td>\(xmlEscaped(q.model.name)) (\(q.model.layers) L)</td><td>\(q.architecture.rawValue)</td><td>\(xmlEscaped(q.profile.name))</td><td>\(xmlEscaped(q.network.name))</td><td>\(q.tokens)</td><td>\(OperationOutput.bytes(r.totals.bytes))</td><td>\(String(format: "%.3f", ratio.comm))</td><td>\(OperationOutput.bytes(r.totals.offlineBytes))</td><td>\(r.totals.batchedRounds)</td><td>\(String(format: "%.3f", r.latency.total))</td><td>\(String(format: "%.3f", ratio.latency))</td><td>\(RunOutput.scientific(r.maxAbsoluteError))</td></tr>")
         }
-        h.append("</table>")
+        h.append("</table></div>")
 
         let cats = categories(runs)
         h.append("<h2>Cost by part</h2>")
@@ -137,7 +137,7 @@ public enum RunHTML {
         let t = RunTable(run)
         var h = ["<h3>\(xmlEscaped(run.scenario.label))</h3>",
                  "<p class=\"note\">\(xmlEscaped(q.model.name)) (\(q.model.layers) layers, d = \(q.model.width), H = \(q.model.heads)), \(q.architecture.rawValue), T = \(q.tokens), \(xmlEscaped(q.profile.name)) on \(xmlEscaped(q.network.name)) (\(xmlEscaped(q.network.source))), \(r.fidelity.rawValue), seed \(q.seed)</p>",
-                 t.html, "<p class=\"note\">\(xmlEscaped(t.legend))</p>"]
+                 "<div class=\"wide\">" + t.html + "</div>", "<p class=\"note\">\(xmlEscaped(t.legend))</p>"]
         if let note = t.idealNote { h.append("<p class=\"note\">\(xmlEscaped(note))</p>") }
         if let f = r.failure { h.append("<p><b>Failed:</b> \(xmlEscaped(f))</p>") }
         return h.joined(separator: "\n")
