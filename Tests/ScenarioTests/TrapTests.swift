@@ -52,7 +52,7 @@ struct TrapTests {
                 _ = try? Scenario.resolveAll(d).map { try $0.run() }
             }
         }
-        let base = try String(contentsOfFile: "protocols/crypten.yaml", encoding: .utf8)
+        let base = try String(contentsOf: examplesDirectory.deletingLastPathComponent().appendingPathComponent("protocols/crypten.yaml"), encoding: .utf8)
         for value in ["1e308", "9223372036854775807", "4611686018427387904"] {
             let text = base.replacingOccurrences(of: "  gelu:\n    method: minimax\n    degree: 8\n    range: [-8, 8]\n", with: """
               gelu:
