@@ -15,7 +15,11 @@ struct PISim: ParsableCommand {
                 Foundation.exit(2)
             }
         } catch {
-            exit(withError: error)
+            // --help and --version exit 0 as ArgumentParser prints them; every other
+            // command-line error is a user error like the library's: status 2.
+            guard exitCode(for: error) != .success else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
         }
     }
 
