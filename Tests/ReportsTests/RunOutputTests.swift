@@ -63,6 +63,8 @@ struct RunOutputTests {
         let parts = runs.reduce(0) { $0 + $1.report.byNonlinearity.count + $1.report.byLayer.count + 1 }
         #expect(lines.count == 1 + parts)
         #expect(lines[0].hasPrefix("scenario,architecture,model,"))
+        let names = lines[0].split(separator: ",")
+        #expect(Set(names).count == names.count)   // the swept architecture appears once
         let columns = lines[0].split(separator: ",").count
         #expect(lines.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == columns })
     }

@@ -29,6 +29,21 @@ struct HonestInputTests {
         #expect(m.width == 1024 && m.layers == 1)
     }
 
+    /// An error at a key a flag set names the flag, not the file's line.
+    @Test func flagErrorsNameTheFlag() throws {
+        var d = try ScenarioDocument.parse("protocol: crypten\ntokens: 8\nfidelity: estimate", file: "f.yaml")
+        d.override("tokens", with: ["0"], origin: "--seq")
+        do {
+            _ = try Scenario.resolveAll(d)
+            Issue.record("tokens 0 was accepted")
+        } catch {
+            #expect(error.file == "command line (--seq)" && error.key == "tokens")
+        }
+        var fine = try ScenarioDocument.parse("protocol: crypten\ntokens: 0\nfidelity: estimate", file: "f.yaml")
+        fine.override("seed", with: ["3"], origin: "--seed")
+        do { _ = try Scenario.resolveAll(fine) } catch { #expect(error.file == "f.yaml" && error.line == 2) }
+    }
+
     /// A safetensors file with one NaN weight is refused at load, naming the tensor.
     @Test func nonFiniteWeightsAreRefused() throws {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/gpt2-tiny/model.safetensors")
