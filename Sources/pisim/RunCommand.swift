@@ -102,7 +102,12 @@ struct ScenarioOptions: ParsableArguments {
             Progress.line("\(prefix)\(s.label): \(s.request.model.name) \(s.request.architecture.rawValue) under \(s.request.profile.name), " +
                           "T = \(s.request.tokens), \(s.fidelity.rawValue)\(hint)")
             let started = Date()
-            out.append(try s.run { done, total in Progress.update("  block \(done)/\(total)") })
+            out.append(try s.run { done, total in
+                // ETA from the blocks so far (blocks cost alike; embeddings and the head are extra).
+                let elapsed = Date().timeIntervalSince(started)
+                let eta = done < total ? String(format: ", about %.0f s left", elapsed / Double(done) * Double(total - done)) : ""
+                Progress.update(String(format: "  block %d/%d, %.1f s%@", done, total, elapsed, eta))
+            })
             Progress.finish(String(format: "  done in %.2f s", Date().timeIntervalSince(started)))
         }
         return out
