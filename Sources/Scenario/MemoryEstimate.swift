@@ -6,8 +6,7 @@ import Transformer
 ///
 /// peak ≈ 150 MB + a · (attention scores, B·H·T²) + w · (elements of the largest linear
 /// layer: the embedding V·d plus the one-hot tokens B·T·V with embeddings, else the FFN
-/// d·ffn) + the weight cache (the blocks' matrices at 8 bytes, up to its budget), with
-/// per-element allowances measured as peak RSS (`/usr/bin/time -f %M`) of
+/// d·ffn), with per-element allowances measured as peak RSS (`/usr/bin/time -f %M`) of
 /// release builds on the 2-core development machine (2026-12-02):
 /// - two-party, executed softmax (crypten): 1.24 GB at T = 512 and 4.78 GB at T = 1024
 ///   (one block, no embeddings) → a = 420 B; an analytic softmax (bumblebee): 0.34 GB at
@@ -38,11 +37,7 @@ public struct MemoryEstimate: Sendable, Hashable {
             perScore = request.profile.nonlinearities[attention]?.method == "analytic" ? 120 : 420
             perWeight = 65
         }
-        // Plus the weight cache: the blocks' matrices at 8 bytes each, up to its budget.
-        let blockWeights = 8 * Double(m.layers) * (4 * Double(m.width) * Double(m.width) + 2 * Double(m.width) * Double(m.ffnWidth))
-        let cached = min(blockWeights, Double(WeightCache().budgetBytes))
-        let terms = [("attention scores", perScore * scores), (request.includeEmbeddings ? "embedding" : "FFN weights", perWeight * linear),
-                     ("weight cache", cached)]
+        let terms = [("attention scores", perScore * scores), (request.includeEmbeddings ? "embedding" : "FFN weights", perWeight * linear)]
         let total = 150e6 + terms.reduce(0) { $0 + $1.1 }
         bytes = Int(saturatingCost: total)
         dominantTerm = terms.max { $0.1 < $1.1 }?.0 ?? "attention scores"

@@ -1,5 +1,4 @@
 import Arithmetic
-import Dispatch
 
 /// Scalars with a multiply–accumulate that the matmul kernel can run on contiguous rows.
 public protocol MatmulScalar: Sendable {
@@ -22,7 +21,7 @@ extension UInt64: MatmulScalar {
 
 /// Shapes of a (batched) matrix product: a is […, m, k], b is […, k, n] or [k, n].
 @usableFromInline
-struct MatmulShape: Sendable {
+struct MatmulShape {
     @usableFromInline let batch: Int, m: Int, k: Int, n: Int
     /// Whether b has its own batch axes (otherwise one b serves every batch of a).
     @usableFromInline let batchedRight: Bool
@@ -46,9 +45,6 @@ struct MatmulShape: Sendable {
 /// while a row of a streams over it.
 @usableFromInline let matmulDepthTile = 64
 @usableFromInline let matmulColumnTile = 256
-/// Multiply–adds per parallel work item (about 0.3 ms of a core): products smaller than two
-/// items run on the calling thread.
-@usableFromInline let matmulParallelGrain = 1 << 20
 
 extension Tensor where Scalar: MatmulScalar {
     /// The matrix product, batched over leading axes: […, m, k] · […, k, n] → […, m, n];
@@ -65,21 +61,11 @@ extension Tensor where Scalar: MatmulScalar {
         var out = [Scalar](repeating: .matmulZero, count: s.batch * s.m * s.n)
         scalars.withUnsafeBufferPointer { a in other.scalars.withUnsafeBufferPointer { b in
             out.withUnsafeMutableBufferPointer { c in
-                guard let aStart = a.baseAddress, let bStart = b.baseAddress, let cStart = c.baseAddress else { return }
-                // Work items: (batch, block of rows). Each output row is written by one worker
-                // in the same order as serially, so the result is identical for any core count.
-                let rowsPerItem = max(1, matmulParallelGrain / max(s.k * s.n, 1))
-                let blocks = (s.m + rowsPerItem - 1) / rowsPerItem, items = s.batch * blocks
-                nonisolated(unsafe) let (pa, pb, pc) = (aStart, bStart, cStart)
-                let work: @Sendable (Int) -> Void = { item in
-                    let batch = item / blocks, i0 = (item % blocks) * rowsPerItem, i1 = min(i0 + rowsPerItem, s.m)
-                    matmulKernel(pa + batch * s.m * s.k + i0 * s.k, pb + (s.batchedRight ? batch * s.k * s.n : 0),
-                                 pc + batch * s.m * s.n + i0 * s.n, m: i1 - i0, k: s.k, n: s.n)
-                }
-                if items > 1, s.batch * s.m * s.k * s.n >= 2 * matmulParallelGrain {
-                    DispatchQueue.concurrentPerform(iterations: items, execute: work)
-                } else {
-                    for item in 0..<items { work(item) }
+                for batch in 0..<s.batch {
+                    let aBase = a.baseAddress! + batch * s.m * s.k
+                    let bBase = b.baseAddress! + (s.batchedRight ? batch * s.k * s.n : 0)
+                    let cBase = c.baseAddress! + batch * s.m * s.n
+                    matmulKernel(aBase, bBase, cBase, m: s.m, k: s.k, n: s.n)
                 }
             }
         } }

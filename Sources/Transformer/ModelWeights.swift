@@ -19,8 +19,6 @@ public struct ModelWeights: Sendable {
 
     public let shape: ModelShape
     public let source: Source
-    /// Matrices already drawn or decoded in this run (shared by copies of these weights).
-    public let cache = WeightCache()
 
     public init(shape: ModelShape, seed: UInt64, standardDeviation: Double = 0.02) {
         self.shape = shape
@@ -90,11 +88,6 @@ public struct ModelWeights: Sendable {
     /// The matrix `name` of block `layer` ([rows × columns]): "q", "k", "v", "o", "ffn.in",
     /// "ffn.out", or "wte" / "wte.T" (layer −1).
     public func matrix(_ name: String, layer: Int, rows: Int, columns: Int) -> WeightMatrix {
-        let uncached = uncachedMatrix(name, layer: layer, rows: rows, columns: columns), cache = cache
-        return WeightMatrix(rows: rows, columns: columns) { cache.value("\(name)/\(layer)/\(rows)x\(columns)") { uncached.values } }
-    }
-
-    func uncachedMatrix(_ name: String, layer: Int, rows: Int, columns: Int) -> WeightMatrix {
         switch source {
         case let .seeded(seed, sd): return Self.seededMatrix(name, layer: layer, rows: rows, columns: columns, seed: seed, standardDeviation: sd)
         case let .file(file, prefix):

@@ -79,23 +79,3 @@ struct TransformerModelTests {
         #expect(throws: TransformerError.self) { try Architecture.named("aer0") }
     }
 }
-
-@Suite("Weight cache")
-struct WeightCacheTests {
-    @Test func keepsMatricesWithinItsBudgetAndReturnsTheSameValues() {
-        let cache = WeightCache(budgetBytes: 4 * 8 * 100)   // room for four 10 × 10 matrices
-        var made = 0
-        func matrix(_ key: String) -> Tensor<Double> {
-            cache.value(key) { made += 1; return Tensor(uncheckedShape: [10, 10], repeating: Double(key.count)) }
-        }
-        let a = matrix("a")
-        #expect(matrix("a").scalars == a.scalars && made == 1)
-        for k in ["bb", "ccc", "dddd", "eeeee"] { _ = matrix(k) }
-        #expect(cache.bytes <= 4 * 8 * 100 && made == 5)
-        _ = matrix("a")   // the oldest was evicted: drawn again
-        #expect(made == 6)
-        let big = WeightCache(budgetBytes: 8 * 100)   // a 10 × 10 matrix is more than a quarter of it: never kept
-        _ = big.value("x") { Tensor(uncheckedShape: [10, 10], repeating: 1) }
-        #expect(big.bytes == 0)
-    }
-}
