@@ -76,9 +76,11 @@ struct ScenarioOptions: ParsableArguments {
         let d = try document()
         // Every key and value of the first run is checked before the sweep's size: a
         // misspelt key holding a list is an unknown key, not a large sweep.
-        var profiles = [String: ProtocolProfile]()
-        do { _ = try Scenario.resolve(d.firstPoint(), profiles: &profiles) } catch { throw d.attributing(error) }
         let count = d.runCount
+        if count > 1 {
+            var profiles = [String: ProtocolProfile]()
+            do { _ = try Scenario.resolve(d.firstPoint(), profiles: &profiles) } catch { throw d.attributing(error) }
+        }
         if count > maxRuns, count <= ScenarioDocument.maximumRuns, !yes {
             let axes = d.axes.map { "\($0.key) (\($0.values.count))" }.joined(separator: " × ")
             throw CommandFailure("the sweep expands to \(count) runs (\(axes)); pass --yes to run them all, or --max-runs N")
