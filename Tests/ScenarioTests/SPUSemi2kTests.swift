@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+@testable import Scenario
+
+/// `spu-semi2k` against SecretFlow SPU 0.9.5's SEMI2K as measured here
+/// (Tests/TwoPartyTests/Fixtures/spu_costs.json, measure_spu_costs.py): the ops whose
+/// algorithms PISim runs as SPU does must send exactly SPU's bytes per party. SEMI2K's
+/// counts are deterministic (the fixture's min = max).
+@Suite("SPU semi2k against the measured peer")
+struct SPUSemi2kTests {
+    struct Op: Decodable {
+        struct Party: Decodable { var bytes_sent: Int; var send_actions: Int }
+        struct Input: Decodable { var shape: [Int] }
+        var label: String
+        var `protocol`: String
+        var inputs: [Input]
+        var parties: [String: Party]
+    }
+    struct Fixture: Decodable { var ops: [Op] }
+
+    static let fixture: [Op] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TwoPartyTests/Fixtures/spu_costs.json")
+        return ((try? JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url)))?.ops ?? []).filter { $0.protocol == "SEMI2K" }
+    }()
+
+    /// (fixture label, PISim op, whether SPU's send actions are the rounds: one message per
+    /// round for elementwise ops; a matmul opens its two operands as two messages of one round).
+    static let matched: [(String, String, Bool)] = [
+        ("relu [1024]", "relu", true), ("exp [1024]", "exp", true),
+        ("matmul_x_privW [128, 768]x[768, 768]", "matmul", false), ("matmul_x_privW [128, 768]x[768, 2304]", "matmul", false),
+        ("matmul_x_privW [128, 768]x[768, 3072]", "matmul", false), ("matmul_x_privW [128, 3072]x[3072, 768]", "matmul", false),
+        ("matmul_x_privW [32, 768]x[768, 768]", "matmul", false),
+        ("attn_QKt [12, 128, 64]x[12, 64, 128]", "matmul", false), ("attn_AV [12, 128, 128]x[12, 128, 64]", "matmul", false),
+    ]
+
+    @Test(arguments: matched.map(\.0)) func bytesPerPartyEqualSPU(_ label: String) throws {
+        let (_, op, roundsAreMessages) = try #require(Self.matched.first { $0.0 == label })
+        let measured = try #require(Self.fixture.first { $0.label == label }, "fixture entry \(label)")
+        let shapes = measured.inputs.map(\.shape)
+        let shape: [Int] = op != "matmul" ? shapes[0] : shapes[0].count == 3 ? shapes[0] + [shapes[1][2]] : shapes[0] + [shapes[1][1]]
+        let r = try OperationRunner.run(op: op, shape: shape, profile: try ProtocolProfile.load("spu-semi2k"), network: .lan)
+        for (i, party) in ["party0", "party1"].enumerated() {
+            let spu = try #require(measured.parties[party])
+            #expect(r.totals.bytesSent[i] == spu.bytes_sent, "\(label) \(party): PISim \(r.totals.bytesSent[i]) B, SPU \(spu.bytes_sent) B")
+            if roundsAreMessages { #expect(r.totals.rounds == spu.send_actions, "\(label): \(r.totals.rounds) rounds, SPU \(spu.send_actions) messages") }
+        }
+    }
+}
