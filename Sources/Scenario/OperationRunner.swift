@@ -49,6 +49,18 @@ public struct HomomorphicStatistics: Sendable {
     public var failure: String?
 }
 
+extension HomomorphicStatistics {
+    /// The statistics of a CKKS run of multiplicative depth `depth` whose output is `y`:
+    /// products counted in ciphertexts from the backend's ledger.
+    init(depth: Int, output y: CKKSTensor, totals: CostTotals, backend: CKKSBackend) {
+        let events = backend.ledger.events
+        func count(_ kind: String) -> Int { events.filter { $0.kind == kind }.reduce(0) { $0 + $1.elements } }
+        self.init(depth: depth, levelsUsed: y.level, bootstraps: totals.bootstraps, ciphertextMultiplications: count("ct-mult"),
+                  plaintextMultiplications: count("pt-mult"), rotations: totals.rotations, rescales: totals.rescales,
+                  failure: backend.failure?.description)
+    }
+}
+
 /// Runs one catalog function share-level under a profile.
 public enum OperationRunner {
     /// - Parameters:
@@ -85,12 +97,7 @@ public enum OperationRunner {
             var (report, y) = measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network)
             let counter = OperationCounter()
             let traced = approximation.evaluate(counter.input(shape: approximation.isRowwise ? [1, shape.last ?? 1] : [1]), on: counter)
-            let events = backend.ledger.events
-            func count(_ kind: String) -> Int { events.filter { $0.kind == kind }.reduce(0) { $0 + $1.elements } }
-            report.homomorphic = HomomorphicStatistics(
-                depth: traced.depth, levelsUsed: y.level, bootstraps: report.totals.bootstraps,
-                ciphertextMultiplications: count("ct-mult"), plaintextMultiplications: count("pt-mult"),
-                rotations: report.totals.rotations, rescales: report.totals.rescales, failure: backend.failure?.description)
+            report.homomorphic = HomomorphicStatistics(depth: traced.depth, output: y, totals: report.totals, backend: backend)
             return report
         }
         if let q = profile.fieldModulus {
@@ -166,11 +173,7 @@ public enum OperationRunner {
             let (report, y) = measureMatmul(shape, x, w, exact: exact, private2: private2, range: range, method: backend.packing.rawValue,
                                             on: backend, ledger: backend.ledger, profile: profile, network: network)
             var r = report
-            let events = backend.ledger.events
-            func count(_ kind: String) -> Int { events.filter { $0.kind == kind }.reduce(0) { $0 + $1.elements } }
-            r.homomorphic = HomomorphicStatistics(depth: 1, levelsUsed: y.level, bootstraps: r.totals.bootstraps,
-                                                  ciphertextMultiplications: count("ct-mult"), plaintextMultiplications: count("pt-mult"),
-                                                  rotations: r.totals.rotations, rescales: r.totals.rescales, failure: backend.failure?.description)
+            r.homomorphic = HomomorphicStatistics(depth: 1, output: y, totals: r.totals, backend: backend)
             return r
         }
         guard profile.fieldModulus == nil else {

@@ -219,8 +219,8 @@ public struct ProtocolProfile: Sendable {
     /// builds the approximation once so impossible settings fail here, with the position.
     static func applyOptions(_ m: [String: YAMLNode], function: String, node: YAMLNode,
                              to o: inout ApproximationOptions) throws(FileError) {
+        let methods = ApproximationCatalog.methods.first { $0.function == function }?.methods ?? []
         if let v = m["method"] {
-            let methods = ApproximationCatalog.methods.first { $0.function == function }?.methods ?? []
             o.method = try v.choice(methods + ["analytic"])
             if o.method != "analytic" {
                 o.analyticCost = nil
@@ -243,10 +243,7 @@ public struct ProtocolProfile: Sendable {
             if let v = m["offline_bytes_per_element"] { c.offlineBytesPerElement = try v.nonNegative() }
             if let v = m["offline_bytes_per_row"] { c.offlineBytesPerRow = try v.nonNegative() }
             o.analyticCost = c
-            if let v = m["value_method"] {
-                let methods = ApproximationCatalog.methods.first { $0.function == function }?.methods ?? []
-                o.valueMethod = try v.choice(methods)
-            }
+            if let v = m["value_method"] { o.valueMethod = try v.choice(methods) }
         } else if let extra = analyticKeys.first(where: { m[$0] != nil }) {
             throw m[extra]!.error("'\(extra)' only applies to method: analytic")
         }
