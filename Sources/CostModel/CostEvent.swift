@@ -21,8 +21,11 @@ public struct CostEvent: Sendable, Hashable, Codable {
     public var rotations: Int
     public var bootstraps: Int
     public var rescales: Int
-    /// Seconds of computation charged by a profile.
+    /// Seconds of computation charged by a profile (`ComputeModel`, or an HE latency table).
     public var computeSeconds: Double
+    /// Multiply-accumulates of the local matrix products behind the event (batch·m·k·n for
+    /// an m×k · k×n product): what a compute model charges matrix products by.
+    public var multiplyAccumulates = 0
     /// Whether the parties' messages of this operation cross at the same time (an opening:
     /// both send their shares at once) or one after the other (an HE product: the query,
     /// then the answer). On a full-duplex link the first takes max(bytes sent) ÷ bandwidth,

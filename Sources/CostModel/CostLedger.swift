@@ -9,7 +9,13 @@ public final class CostLedger: @unchecked Sendable {
     private var parallelStack: [(group: Int, branch: Int)] = []
     private var nextGroup = 0
 
-    public init() {}
+    /// When set, every recorded event is charged its compute seconds here, the one place
+    /// where events enter the ledger (two-party profiles; HE backends charge their own).
+    public var computeModel: ComputeModel?
+
+    public init(computeModel: ComputeModel? = nil) {
+        self.computeModel = computeModel
+    }
 
     /// The current scope path.
     public var currentScope: [String] { scopeStack }
@@ -40,6 +46,7 @@ public final class CostLedger: @unchecked Sendable {
     public func record(_ event: CostEvent) {
         var e = event
         e.scope = scopeStack
+        if let model = computeModel { e.computeSeconds += model.seconds(for: e) }
         if let top = parallelStack.first {
             // Nested parallel blocks batch at the outermost level.
             e.parallelGroup = top.group
@@ -112,6 +119,8 @@ public struct CostTotals: Sendable, Hashable, Codable {
     public var bootstraps = 0
     public var rescales = 0
     public var computeSeconds = 0.0
+    /// Multiply-accumulates of local matrix products.
+    public var multiplyAccumulates = 0
 
     public init() {}
 
@@ -133,6 +142,7 @@ public struct CostTotals: Sendable, Hashable, Codable {
             bootstraps = bootstraps.saturatingAdding(e.bootstraps)
             rescales = rescales.saturatingAdding(e.rescales)
             computeSeconds += e.computeSeconds
+            multiplyAccumulates = multiplyAccumulates.saturatingAdding(e.multiplyAccumulates)
             if let g = e.parallelGroup, let b = e.parallelBranch {
                 branchRounds[g, default: [:]][b, default: 0] = branchRounds[g, default: [:]][b, default: 0].saturatingAdding(e.rounds)
             } else {

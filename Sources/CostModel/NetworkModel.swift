@@ -68,8 +68,14 @@ public struct NetworkModel: Sendable, Hashable, Codable {
     public static let cheetahWAN = NetworkModel(preset: "cheetah-wan", mbps: 400, rttMilliseconds: 40,
                                                 source: "OpenCheetah scripts/throttle.sh: 400 mbit, ≈40 ms ping")
 
+    /// Both parties on one machine over loopback, as the peers were measured: no delay and
+    /// no link time (10 Tbit/s), so latency is the profile's compute figures, which were
+    /// timed on loopback and include its copying.
+    public static let localhost = NetworkModel(preset: "localhost", mbps: 1e7, rttMilliseconds: 0,
+                                               source: "loopback: zero delay, link time inside the profile's measured compute figures")
+
     /// The named presets.
-    public static let presets: [NetworkModel] = [.lan, .wan, .cheetahLAN, .cheetahWAN]
+    public static let presets: [NetworkModel] = [.lan, .wan, .cheetahLAN, .cheetahWAN, .localhost]
 
     /// The preset called `name`.
     ///

@@ -262,9 +262,12 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
     case countersOverflow([String])
     /// An execute run estimated to need more memory than the limit.
     case memory(estimate: MemoryEstimate, limit: Int)
+    /// A compute calibration that cannot be done (no entries, a malformed entry, no model).
+    case calibration(String)
 
     public var description: String {
         switch self {
+        case let .calibration(why): "compute calibration: \(why)"
         case let .memory(estimate, limit):
             String(format: "an execute run of this size needs about %.1f GB (mostly the %@), over the %.1f GB limit; ", Double(estimate.bytes) / 1e9,
                    estimate.dominantTerm, Double(limit) / 1e9)

@@ -26,6 +26,8 @@ public struct OperationReport: Sendable {
     public var meanAbsoluteError: Double
     public var outOfRange: Int
     public var breakdown: [ScopeCost]
+    /// Totals per event kind ("mul", "a2b", "matmul", …): what a compute model prices.
+    public var byKind: [ScopeCost] = []
     /// Homomorphic runs: depth and operation counts.
     public var homomorphic: HomomorphicStatistics?
     /// The profile computes the exact function (an analytic step without a value method):
@@ -86,7 +88,7 @@ public enum OperationRunner {
         guard let count = Tensor<Double>.checkedElementCount(shape), count <= 50_000_000 else {
             throw ApproximationError.invalidParameter("shape \(shape) has more than 50 million elements")
         }
-        let approximation = try profile.approximation(for: op, length: shape.last ?? 1)
+        let approximation: any NonlinearApproximation = try PrimitiveOperation(op) ?? profile.approximation(for: op, length: shape.last ?? 1)
         let range = inputRange ?? defaultInputs(for: op, approximation)
         var g = UniformInputs(seed: seed)
         let x = try Tensor(shape: shape, element: { _ in g.next(in: range) })
@@ -106,12 +108,14 @@ public enum OperationRunner {
             if let word = q.exactUInt64, word < (1 << 62) {
                 let backend = try FieldTwoPartyBackend(ring: WordModulusRing(modulus: word), fractionalBits: settings.fractionalBits,
                                                        comparisonCost: comparison, equalityCost: equality,
-                                                       truncationCost: settings.truncationCost, seed: seed)
+                                                       truncationCost: settings.truncationCost, seed: seed,
+                                                       ledger: CostLedger(computeModel: settings.compute))
                 return measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network).report
             }
             let backend = try FieldTwoPartyBackend(ring: BigModulusRing(modulus: q), fractionalBits: settings.fractionalBits,
                                                    comparisonCost: comparison, equalityCost: equality,
-                                                   truncationCost: settings.truncationCost, seed: seed)
+                                                   truncationCost: settings.truncationCost, seed: seed,
+                                                   ledger: CostLedger(computeModel: settings.compute))
             return measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network).report
         }
         let engine = try TwoPartyEngine(settings: settings)
@@ -127,7 +131,10 @@ public enum OperationRunner {
                                               network: NetworkModel) -> (report: OperationReport, output: B.Value) {
         let shared = backend.input(x)
         ledger.reset()
-        let y = ledger.scope(op) { approximation.evaluate(shared, on: backend) }
+        let y = ledger.scope(op) {
+            recordInvocation(ledger)
+            return approximation.evaluate(shared, on: backend)
+        }
         let result = backend.reveal(y)
         let exact = approximation.reference(x)
         var maxError = 0.0, sumError = 0.0
@@ -138,12 +145,13 @@ public enum OperationRunner {
             sumError += err
         }
         let totals = ledger.totals()
-        let report = OperationReport(
+        var report = OperationReport(
             op: op, shape: x.shape, protocolName: profile.name, network: network, method: approximation.method, inputRange: range,
             totals: totals, latency: network.latency(of: totals), maxAbsoluteError: maxError,
             meanAbsoluteError: sumError / Double(max(result.count, 1)), outOfRange: approximation.outOfRangeCount(x),
             breakdown: ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) }, homomorphic: nil,
             errorIsIdeal: approximation.computesExactValues)
+        report.byKind = kindTotals(ledger)
         return (report, y)
     }
 
@@ -201,18 +209,31 @@ public enum OperationRunner {
         let right = private2 ? backend.input(w) : nil
         ledger.reset()
         let y = ledger.scope("matmul") {
-            right.map { backend.privateMatmul(left, $0) }
+            recordInvocation(ledger)
+            return right.map { backend.privateMatmul(left, $0) }
                 ?? backend.linear(left, WeightMatrix(rows: w.shape[0], columns: w.shape[1]) { w })
         }
         let result = backend.reveal(y)
         let errors = zip(result.scalars, exact.scalars).map { abs($0 - $1) }
         let totals = ledger.totals()
-        let report = OperationReport(op: "matmul", shape: shape, protocolName: profile.name, network: network, method: method, inputRange: range,
+        var report = OperationReport(op: "matmul", shape: shape, protocolName: profile.name, network: network, method: method, inputRange: range,
                                      totals: totals, latency: network.latency(of: totals), maxAbsoluteError: errors.max() ?? 0,
                                      meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)), outOfRange: 0,
                                      breakdown: ledger.totalsByPath().map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) },
                                      homomorphic: nil)
+        report.byKind = kindTotals(ledger)
         return (report, y)
+    }
+
+    /// One run of one operation: the peer's fixed cost of starting a computation (SPU
+    /// dispatching an executable), which a compute model prices per `invocation` event.
+    /// A whole model is one invocation too, and this milliseconds-size cost is left out there.
+    static func recordInvocation(_ ledger: CostLedger) {
+        ledger.record(CostEvent(kind: "invocation"))
+    }
+
+    static func kindTotals(_ ledger: CostLedger) -> [OperationReport.ScopeCost] {
+        ledger.totals(by: \.kind).map { OperationReport.ScopeCost(scope: $0.name, totals: $0.totals) }
     }
 
     /// Inputs a user would feed the function: its stated range, kept away from the pole of

@@ -1,6 +1,7 @@
 import Backend
 import Approximation
 import Arithmetic
+import CostModel
 import Foundation
 import Randomness
 import Homomorphic
@@ -66,7 +67,8 @@ public struct ProtocolProfile: Sendable {
         return []
     }
 
-    static let topKeys = ["name", "kind", "description", "source", "parameters", "primitives", "nonlinearities", "linear", "latency"]
+    static let topKeys = ["name", "kind", "description", "source", "parameters", "primitives", "nonlinearities", "linear", "latency", "compute"]
+    static let computeKeys = ["source", "machine", "kinds", "per_multiply_accumulate_ns"]
     static let linearKeys = ["algorithm", "slots", "query_bytes", "response_bytes", "rounds", "bits_per_output",
                              "offline_bytes_per_output", "offline_bytes_per_operand_element", "source"]
     static let parameterKeys = ["ring_bits", "fractional_bits", "wire_bytes_per_element", "wire_bytes_per_bit",
@@ -190,10 +192,60 @@ public struct ProtocolProfile: Sendable {
             }
         }
 
+        if let node = top["compute"] { settings.compute = try parseCompute(node, citations: &citations) }
         let nonlinearities = try parseNonlinearities(top["nonlinearities"], maxMethod: maxMethod, citations: &citations)
         return ProtocolProfile(name: name, description: try top["description"]?.string() ?? "", file: file,
                                settings: settings, maxMethod: maxMethod, fieldModulus: fieldModulus, linear: linear,
                                nonlinearities: nonlinearities, citations: citations, ckks: nil)
+    }
+
+    /// The profile with every compute figure multiplied by `factor` (another machine or
+    /// thread count): the two-party compute model and the HE latency table alike.
+    ///
+    /// - Throws: `ApproximationError.invalidParameter` for a factor outside `ComputeModel.scaleRange`.
+    public func scalingCompute(by factor: Double) throws(ApproximationError) -> ProtocolProfile {
+        guard ComputeModel.scaleRange.contains(factor) else {
+            throw .invalidParameter("compute scale must be \(ComputeModel.scaleRange.lowerBound)…\(ComputeModel.scaleRange.upperBound), got \(factor)")
+        }
+        var p = self
+        p.settings.compute?.scale *= factor
+        if var c = p.ckks, var table = c.latency {
+            for (op, s) in table.seconds { table.seconds[op] = s * factor }
+            c.latency = table
+            p.ckks = c
+        }
+        return p
+    }
+
+    /// The `compute` section: the peer's seconds per round and per element by event kind
+    /// and per multiply-accumulate, written in µs and ns as `pisim calibrate` prints them
+    /// and converted to seconds here, once.
+    ///
+    /// ```yaml
+    /// compute:
+    ///   source: "…"
+    ///   machine: "…"
+    ///   per_multiply_accumulate_ns: 0.2
+    ///   kinds:
+    ///     mul: {per_round_us: 900, per_element_ns: 40}
+    /// ```
+    static func parseCompute(_ node: YAMLNode, citations: inout [String: String]) throws(FileError) -> ComputeModel {
+        let m = try node.mapping(allowed: computeKeys, required: ["source", "machine", "kinds"])
+        let source = try m["source"]!.string(), machine = try m["machine"]!.string()
+        citations[node.path] = "\(source); measured on \(machine)"
+        let known = Channel.eventKinds + ApproximationCatalog.methods.map(\.function)
+        var rates = [String: ComputeModel.Rate]()
+        var fallback = ComputeModel.Rate(perRound: 0, perElement: 0)
+        for (kind, v) in try m["kinds"]!.mapping(allowed: known + ["default"]) {
+            let r = try v.mapping(allowed: ["per_event_us", "per_round_us", "per_element_ns"], required: ["per_element_ns"])
+            let rate = ComputeModel.Rate(perEvent: (try r["per_event_us"]?.nonNegative() ?? 0) * 1e-6,
+                                         perRound: (try r["per_round_us"]?.nonNegative() ?? 0) * 1e-6,
+                                         perElement: try r["per_element_ns"]!.nonNegative() * 1e-9)
+            if kind == "default" { fallback = rate } else { rates[kind] = rate }
+        }
+        return ComputeModel(rates: rates, defaultRate: fallback,
+                            perMultiplyAccumulateSeconds: (try m["per_multiply_accumulate_ns"]?.nonNegative() ?? 0) * 1e-9,
+                            source: "\(source); \(machine)")
     }
 
     /// The `nonlinearities` section: per catalog function, a method and its settings.

@@ -33,7 +33,8 @@ public struct Scenario: Sendable {
 
     /// Every key a scenario file accepts.
     public static let keys = ["name", "description", "model", "architecture", "protocol", "network", "tokens", "batch", "layers", "ffn_keep",
-                              "embeddings", "causal_mask", "attention", "fidelity", "seed", "precision", "approximations", "weights"]
+                              "embeddings", "causal_mask", "attention", "fidelity", "seed", "precision", "approximations", "weights",
+                              "compute_scale"]
     static let modelKeys = ["preset", "name", "layers", "heads", "width", "ffn_width", "vocabulary"]
     static let networkKeys = ["preset", "name", "bandwidth_mbps", "rtt_ms", "duplex", "source"]
     static let twoPartyPrecisionKeys = ["ring_bits", "fractional_bits"]
@@ -85,6 +86,10 @@ public struct Scenario: Sendable {
         var profile = try protocolProfile(top["protocol"], directory: point.directory, root: root, cache: &profiles)
         if let node = top["precision"] { try applyPrecision(node, to: &profile) }
         if let node = top["approximations"] { try applyApproximations(node, to: &profile) }
+        if let node = top["compute_scale"] {
+            let factor = try node.double()
+            do { profile = try profile.scalingCompute(by: factor) } catch { throw node.error(error.description) }
+        }
 
         let network = try network(top["network"])
         let fidelity = Fidelity(rawValue: try top["fidelity"]?.choice(Fidelity.allCases.map(\.rawValue)) ?? "execute") ?? .execute

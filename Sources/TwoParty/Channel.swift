@@ -6,6 +6,14 @@ import CostModel
 /// every opened element, `wireBytesPerElement` bytes each, and a batch of openings is one
 /// round. Nothing else in the engine records communication.
 public final class Channel: @unchecked Sendable {
+    /// The event kinds the two-party engines record (openings, analytic charges and the
+    /// dealer's `offline-` generation), for profiles that price them (`ComputeModel`).
+    /// Analytic nonlinearities are recorded under their catalog function name.
+    /// "invocation" is the start of one operation's run (recorded by `pisim op`).
+    public static let eventKinds = ["invocation", "local", "reveal", "mul", "square", "matmul", "linear", "and", "a2b", "b2a", "eq", "ltz", "truncate",
+                                    "offline-triple", "offline-square", "offline-matrix-triple", "offline-and-triple",
+                                    "offline-random-bit", "offline-truncation-pair"]
+
     public let ledger: CostLedger
     /// Bytes each party sends per opened element (CrypTen: 8, whatever the ring; a
     /// bit-packing implementation: ⌈k/8⌉ or less for bits).
@@ -33,8 +41,9 @@ public final class Channel: @unchecked Sendable {
     ///   - parts: (party 0 shares, party 1 shares) per opened array.
     ///   - bitsOnly: the opened values are single bits (charged `wireBytesPerBit`).
     ///   - multiplications: Beaver multiplications this opening consumes (for reports).
+    ///   - multiplyAccumulates: local matrix-product work that follows the opening (compute).
     public func open<Element>(_ kind: String, _ parts: [([Element], [Element])], bitsOnly: Bool = false, multiplications: Int = 0,
-                              combine: (Element, Element) -> Element) -> [[Element]] {
+                              multiplyAccumulates: Int = 0, combine: (Element, Element) -> Element) -> [[Element]] {
         var elements = 0
         var opened = [[Element]]()
         opened.reserveCapacity(parts.count)
@@ -48,16 +57,27 @@ public final class Channel: @unchecked Sendable {
             opened.append(out)
         }
         if let words = opened as? [[UInt64]] { transcript?.append(contentsOf: words) }
-        recordOpening(kind, elements: elements, bitsOnly: bitsOnly, multiplications: multiplications)
+        recordOpening(kind, elements: elements, bitsOnly: bitsOnly, multiplications: multiplications,
+                      multiplyAccumulates: multiplyAccumulates)
         return opened
     }
 
     /// The accounting of one opening of `elements` values in one round: each party sends its
     /// share of each. `open` calls this; a cost-only estimate calls it directly with the same counts.
-    public func recordOpening(_ kind: String, elements: Int, bitsOnly: Bool = false, multiplications: Int = 0) {
+    public func recordOpening(_ kind: String, elements: Int, bitsOnly: Bool = false, multiplications: Int = 0,
+                              multiplyAccumulates: Int = 0) {
         let perParty = elements.saturatingMultiplying(bitsOnly ? wireBytesPerBit : wireBytesPerElement)
-        ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: [perParty, perParty], rounds: 1,
-                                multiplications: multiplications))
+        var e = CostEvent(kind: kind, elements: elements, bytesSent: [perParty, perParty], rounds: 1,
+                          multiplications: multiplications)
+        e.multiplyAccumulates = multiplyAccumulates
+        ledger.record(e)
+    }
+
+    /// Records a local operation on shares (an addition, a public product, a sum along an
+    /// axis): nothing is sent, but a peer spends time on it, which a compute model prices.
+    /// Both the engine's backend and the estimator record the same local operations.
+    public func recordLocal(elements: Int) {
+        ledger.record(CostEvent(kind: "local", elements: elements))
     }
 
     /// Records a primitive whose cost comes from a cited formula rather than an opening
@@ -75,9 +95,11 @@ public final class Channel: @unchecked Sendable {
     /// An analytic charge with different byte counts per party (client first).
     /// `simultaneous`: both parties send at once in each round (cited interactive
     /// protocols); false when one party's messages answer the other's (an HE product).
-    public func charge(_ kind: String, elements: Int, bytesSent: [Int], rounds: Int, offlineBytes: Int = 0, simultaneous: Bool = true) {
+    public func charge(_ kind: String, elements: Int, bytesSent: [Int], rounds: Int, offlineBytes: Int = 0, simultaneous: Bool = true,
+                       multiplyAccumulates: Int = 0) {
         var e = CostEvent(kind: kind, elements: elements, bytesSent: bytesSent, rounds: rounds, offlineBytes: offlineBytes)
         e.simultaneous = simultaneous
+        e.multiplyAccumulates = multiplyAccumulates
         ledger.record(e)
     }
 }

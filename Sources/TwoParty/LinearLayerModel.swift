@@ -41,7 +41,7 @@ extension Channel {
         var sequential = false
         if case .homomorphic = model { sequential = true }
         charge("linear", elements: rows * dOut, bytesSent: [c.client, c.server], rounds: c.rounds, offlineBytes: c.offline,
-               simultaneous: !sequential)
+               simultaneous: !sequential, multiplyAccumulates: rows.saturatingMultiplying(d).saturatingMultiplying(dOut))
         return true
     }
 }

@@ -33,17 +33,24 @@ public final class TwoPartyBackend: ArithmeticBackend {
         return engine.addConstant(zeros, c)
     }
 
-    public func add(_ a: SharedTensor, _ b: SharedTensor) -> SharedTensor { engine.add(a, b) }
-    public func subtract(_ a: SharedTensor, _ b: SharedTensor) -> SharedTensor { engine.subtract(a, b) }
-    public func negate(_ a: SharedTensor) -> SharedTensor { engine.negate(a) }
-    public func addConstant(_ a: SharedTensor, _ c: Double) -> SharedTensor { engine.addConstant(a, c) }
-    public func multiplyConstant(_ a: SharedTensor, _ c: Double) -> SharedTensor { engine.multiplyConstant(a, c) }
-    public func multiplyInteger(_ a: SharedTensor, _ k: Int) -> SharedTensor { engine.multiplyInteger(a, k) }
+    // Local operations: each is recorded (`Channel.recordLocal`, on its result's elements)
+    // for the compute model, as the estimator records them.
+    func local(_ r: SharedTensor) -> SharedTensor {
+        engine.channel.recordLocal(elements: r.count)
+        return r
+    }
+
+    public func add(_ a: SharedTensor, _ b: SharedTensor) -> SharedTensor { local(engine.add(a, b)) }
+    public func subtract(_ a: SharedTensor, _ b: SharedTensor) -> SharedTensor { local(engine.subtract(a, b)) }
+    public func negate(_ a: SharedTensor) -> SharedTensor { local(engine.negate(a)) }
+    public func addConstant(_ a: SharedTensor, _ c: Double) -> SharedTensor { local(engine.addConstant(a, c)) }
+    public func multiplyConstant(_ a: SharedTensor, _ c: Double) -> SharedTensor { local(engine.multiplyConstant(a, c)) }
+    public func multiplyInteger(_ a: SharedTensor, _ k: Int) -> SharedTensor { local(engine.multiplyInteger(a, k)) }
     public func multiply(_ a: SharedTensor, _ b: SharedTensor) -> SharedTensor { engine.multiply(a, b) }
     public func square(_ a: SharedTensor) -> SharedTensor { engine.square(a) }
-    public func sum(_ a: SharedTensor, alongAxis axis: Int) -> SharedTensor { engine.sum(a, alongAxis: axis) }
-    public func multiplyPublic(_ a: SharedTensor, _ m: Tensor<Double>) -> SharedTensor { engine.multiplyPublic(a, m) }
-    public func addPublic(_ a: SharedTensor, _ m: Tensor<Double>) -> SharedTensor { engine.addPublic(a, m) }
+    public func sum(_ a: SharedTensor, alongAxis axis: Int) -> SharedTensor { local(engine.sum(a, alongAxis: axis)) }
+    public func multiplyPublic(_ a: SharedTensor, _ m: Tensor<Double>) -> SharedTensor { local(engine.multiplyPublic(a, m)) }
+    public func addPublic(_ a: SharedTensor, _ m: Tensor<Double>) -> SharedTensor { local(engine.addPublic(a, m)) }
 
     /// [a < 0] as a fixed-point 0/1 value: the integer bit rescaled locally.
     public func isNegative(_ a: SharedTensor) -> SharedTensor { engine.lessThanZero(a) }

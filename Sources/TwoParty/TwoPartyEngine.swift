@@ -22,6 +22,7 @@ public final class TwoPartyEngine: @unchecked Sendable {
         self.settings = settings
         do { ring = try PowerOfTwoRing(bits: settings.ringBits) } catch { throw .invalidParameter(error.description) }
         self.ledger = ledger
+        if ledger.computeModel == nil { ledger.computeModel = settings.compute }
         channel = Channel(ledger: ledger, wireBytesPerElement: settings.wireBytesPerElement, wireBytesPerBit: settings.wireBytesPerBit)
         dealer = Dealer(ring: ring, seed: settings.seed, ledger: ledger, offlineBytesPerElement: settings.offlineBytesPerElement)
         inputGenerator = ChaChaRandom(seed: settings.seed, stream: 0x1A7)
@@ -247,7 +248,7 @@ public final class TwoPartyEngine: @unchecked Sendable {
         let opened = channel.open("matmul", [
             (zip(x.share0, a.0).map { ($0 &- $1) & mk }, zip(x.share1, a.1).map { ($0 &- $1) & mk }),
             (zip(y.share0, b.0).map { ($0 &- $1) & mk }, zip(y.share1, b.1).map { ($0 &- $1) & mk }),
-        ], multiplications: batch * m * n) { ($0 &+ $1) & mk }
+        ], multiplications: batch * m * n, multiplyAccumulates: (batch * m * n).saturatingMultiplying(k)) { ($0 &+ $1) & mk }
         let shapeA = Array(x.shape.dropLast(2)) + [m, k], shapeB = sharedRight ? [k, n] : Array(x.shape.dropLast(2)) + [k, n]
         func mat(_ s: [UInt64], _ shape: [Int]) -> Tensor<UInt64> { (try? Tensor(shape: shape, scalars: s)) ?? Tensor(s) }
         let e = mat(opened[0], shapeA), fT = mat(opened[1], shapeB)

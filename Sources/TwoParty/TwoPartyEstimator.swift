@@ -31,6 +31,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
         try settings.validate()
         self.settings = settings
         self.ledger = ledger
+        if ledger.computeModel == nil { ledger.computeModel = settings.compute }
         channel = Channel(ledger: ledger, wireBytesPerElement: settings.wireBytesPerElement, wireBytesPerBit: settings.wireBytesPerBit)
         ringBits = settings.ringBits
     }
@@ -84,18 +85,18 @@ public final class TwoPartyEstimator: ArithmeticBackend {
     public func reveal(_ value: Value) -> Tensor<Double> { Tensor(uncheckedShape: value.shape, repeating: .nan) }
     public func constant(_ c: Double, shape: [Int]) -> Value { Value(shape: shape, fractionalBits: f) }
 
-    public func add(_ a: Value, _ b: Value) -> Value {
+    func addShape(_ a: Value, _ b: Value) -> Value {
         Value(shape: broadcastShape(a.shape, b.shape), fractionalBits: max(a.fractionalBits, b.fractionalBits))
     }
-    public func subtract(_ a: Value, _ b: Value) -> Value { add(a, b) }
-    public func negate(_ a: Value) -> Value { a }
-    public func addConstant(_ a: Value, _ c: Double) -> Value { a }
-    public func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
+    func subtractShape(_ a: Value, _ b: Value) -> Value { addShape(a, b) }
+    func negateShape(_ a: Value) -> Value { a }
+    func addConstantShape(_ a: Value, _ c: Double) -> Value { a }
+    func addPublicShape(_ a: Value, _ m: Tensor<Double>) -> Value {
         Value(shape: broadcastShape(a.shape, m.shape), fractionalBits: a.fractionalBits)
     }
-    public func multiplyInteger(_ a: Value, _ k: Int) -> Value { a }
+    func multiplyIntegerShape(_ a: Value, _ k: Int) -> Value { a }
 
-    public func multiplyConstant(_ a: Value, _ c: Double) -> Value {
+    func multiplyConstantShape(_ a: Value, _ c: Double) -> Value {
         if c.isSmallInteger { return a }
         let j = -c.magnitude.exponent
         if c.magnitude.significand == 1, j > 0, j < ringBits - 1 {
@@ -103,13 +104,29 @@ public final class TwoPartyEstimator: ArithmeticBackend {
             r.fractionalBits = a.fractionalBits
             return r
         }
-        return multiplyPublic(a, Tensor([c]))
+        return multiplyPublicShape(a, Tensor([c]))
     }
 
-    public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value {
+    func multiplyPublicShape(_ a: Value, _ m: Tensor<Double>) -> Value {
         let integral = m.isSmallIntegral
         return truncated(Value(shape: broadcastShape(a.shape, m.shape), fractionalBits: a.fractionalBits + (integral ? 0 : f)))
     }
+
+    // Local operations, recorded as the executed backend records them (`Channel.recordLocal`).
+    func local(_ r: Value) -> Value {
+        channel.recordLocal(elements: r.count)
+        return r
+    }
+
+    public func add(_ a: Value, _ b: Value) -> Value { local(addShape(a, b)) }
+    public func subtract(_ a: Value, _ b: Value) -> Value { local(subtractShape(a, b)) }
+    public func negate(_ a: Value) -> Value { local(negateShape(a)) }
+    public func addConstant(_ a: Value, _ c: Double) -> Value { local(addConstantShape(a, c)) }
+    public func addPublic(_ a: Value, _ m: Tensor<Double>) -> Value { local(addPublicShape(a, m)) }
+    public func multiplyInteger(_ a: Value, _ k: Int) -> Value { local(multiplyIntegerShape(a, k)) }
+    public func multiplyConstant(_ a: Value, _ c: Double) -> Value { local(multiplyConstantShape(a, c)) }
+    public func multiplyPublic(_ a: Value, _ m: Tensor<Double>) -> Value { local(multiplyPublicShape(a, m)) }
+    public func sum(_ a: Value, alongAxis axis: Int) -> Value { local(sumShape(a, alongAxis: axis)) }
 
     public func multiply(_ a: Value, _ b: Value) -> Value {
         product(a, b, kind: "mul", openings: a.count + b.count, cost: settings.multiplicationCost)
@@ -124,7 +141,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
         return truncated(Value(shape: a.shape, fractionalBits: 2 * a.fractionalBits))
     }
 
-    public func sum(_ a: Value, alongAxis axis: Int) -> Value {
+    func sumShape(_ a: Value, alongAxis axis: Int) -> Value {
         var s = a.shape
         let k = axis < 0 ? axis + s.count : axis
         if s.indices.contains(k) { s[k] = 1 }
@@ -190,7 +207,8 @@ public final class TwoPartyEstimator: ArithmeticBackend {
             if case .homomorphic = linearModel { return truncated(out) }
             return Value(shape: out.shape, fractionalBits: f)
         }
-        channel.recordOpening("matmul", elements: x.count + d * dOut, multiplications: rows * dOut)
+        channel.recordOpening("matmul", elements: x.count + d * dOut, multiplications: rows * dOut,
+                              multiplyAccumulates: (rows * dOut).saturatingMultiplying(d))
         return truncated(out)
     }
 
@@ -198,7 +216,8 @@ public final class TwoPartyEstimator: ArithmeticBackend {
     public func privateMatmulCost(_ a: Value, _ b: Value) -> Value {
         let m = a.shape[a.shape.count - 2], n = b.shape.last ?? 1
         let batch = a.count / max(m * (a.shape.last ?? 1), 1)
-        channel.recordOpening("matmul", elements: a.count + b.count, multiplications: batch * m * n)
+        channel.recordOpening("matmul", elements: a.count + b.count, multiplications: batch * m * n,
+                              multiplyAccumulates: (batch * m * n).saturatingMultiplying(a.shape.last ?? 1))
         return truncated(Value(shape: Array(a.shape.dropLast()) + [n], fractionalBits: a.fractionalBits + b.fractionalBits))
     }
 }

@@ -1,4 +1,5 @@
 import Backend
+import CostModel
 
 /// How the two-party engine executes: ring, precision and the protocol choices a profile
 /// makes. Defaults are CrypTen 0.4.1's (`configs/default.yaml`).
@@ -30,6 +31,8 @@ public struct TwoPartySettings: Sendable, Hashable {
     /// Offline bytes per correlated element (0: CrypTen's TFP derives them from seeds).
     public var offlineBytesPerElement: Int = 0
     public var seed: UInt64 = 1
+    /// The peer's computation per event (nil: compute is not modelled, 0 s).
+    public var compute: ComputeModel?
 
     public init() {}
 

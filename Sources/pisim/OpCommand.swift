@@ -11,7 +11,8 @@ struct Op: ParsableCommand {
         abstract: "Cost and error of one operation, run share-level under a protocol profile.",
         discussion: """
         Example: pisim op softmax --shape 12x128x128 --protocol crypten --network wan --format json
-        Operations: \(ApproximationCatalog.methods.map(\.function).joined(separator: ", ")), and matmul
+        Operations: \(ApproximationCatalog.methods.map(\.function).joined(separator: ", ")); the primitives
+        mul (x ⊙ y, two private operands), square, ltz (the sign test [x < 0]), add and scale (0.37·x, local); and matmul
         (--shape TxDxD': the client's activation times the server's weights, by the profile's linear model;
         --shape BxTxDxD': B products of two private operands, as attention's per-head QKᵀ and A·V).
         A debug build (swift run) is about 20× slower than swift run -c release.
@@ -33,6 +34,9 @@ struct Op: ParsableCommand {
     @Option(name: .customLong("input-range"), parsing: .unconditional, help: "Draw inputs uniformly from LOWER:UPPER.")
     var inputRange: String?
 
+    @Option(name: .customLong("compute-scale"), help: "Multiply the profile's measured compute figures (another machine).")
+    var computeScale: Double = 1
+
     @Option(help: "Seed for inputs and correlated randomness.")
     var seed: UInt64 = 1
 
@@ -46,7 +50,7 @@ struct Op: ParsableCommand {
             throw CommandFailure("--shape must be positive extents joined by 'x' (e.g. 12x128x128), got '\(shape)'")
         }
         try reportingErrors {
-            let profile = try ProtocolProfile.load(protocolName)
+            let profile = try ProtocolProfile.load(protocolName).scalingCompute(by: computeScale)
             let net = try NetworkModel.preset(named: network)
             let range = try inputRange.map { try Interval(parsing: $0) }
             let report = try OperationRunner.run(op: op, shape: dims.compactMap { $0 }, profile: profile, network: net,

@@ -26,6 +26,9 @@ struct ScenarioOptions: ParsableArguments {
     @Option(name: .customLong("fractional-bits"), help: "Fixed-point fractional bits (key: precision.fractional_bits).") var fractionalBits: String?
     @Option(name: .customLong("ring-bits"), help: "Ring bits k of Z/2^k (key: precision.ring_bits).") var ringBits: String?
     @Option(name: .customLong("scaling-bits"), help: "CKKS scaling bits (key: precision.scaling_bits).") var scalingBits: String?
+    @Option(name: .customLong("compute-scale"),
+            help: "Multiply the profile's measured compute figures, e.g. 0.5 for a machine twice as fast (key: compute_scale).")
+    var computeScale: String?
     @Option(name: .customLong("set"), help: "Any key, VALUE in YAML (a list sweeps): --set approximations.gelu.degree=[6,8]")
     var settings: [String] = []
     @Flag(help: "Run a sweep even when it expands to more than --max-runs runs.") var yes = false
@@ -60,6 +63,7 @@ struct ScenarioOptions: ParsableArguments {
         set("precision.fractional_bits", fractionalBits, flag: "--fractional-bits")
         set("precision.ring_bits", ringBits, flag: "--ring-bits")
         set("precision.scaling_bits", scalingBits, flag: "--scaling-bits")
+        set("compute_scale", computeScale, flag: "--compute-scale")
         if noEmbeddings { set("embeddings", "false", flag: "--no-embeddings") }
         if noCausalMask { set("causal_mask", "false", flag: "--no-causal-mask") }
         for s in settings {

@@ -56,6 +56,6 @@ struct CostLedgerTests {
         #expect(throws: CostModelError.self) { try NetworkModel(name: "x", bandwidthBitsPerSecond: 1e-294, roundTripSeconds: 1, source: "") }
         #expect(throws: CostModelError.self) { try NetworkModel(name: "x", bandwidthBitsPerSecond: 1e9, roundTripSeconds: 1e300, source: "") }
         #expect(throws: CostModelError.self) { try NetworkModel(name: "x", bandwidthBitsPerSecond: 0, roundTripSeconds: 1, source: "") }
-        #expect(throws: CostModelError.unknownNetwork("moon", known: ["lan", "wan", "cheetah-lan", "cheetah-wan"])) { try NetworkModel.preset(named: "moon") }
+        #expect(throws: CostModelError.unknownNetwork("moon", known: ["lan", "wan", "cheetah-lan", "cheetah-wan", "localhost"])) { try NetworkModel.preset(named: "moon") }
     }
 }

@@ -50,7 +50,7 @@ public enum ApproximationCatalog {
         ("gelu-tanh", fittedMethods),
         ("relu", ["comparison", "composite"]),
         ("sigmoid", ["crypten"] + fittedMethods),
-        ("tanh", fittedMethods),
+        ("tanh", fittedMethods + ["crypten"]),
         ("layernorm", ["newton"] + polynomialMethods),
         ("softmax", ["limit", "taylor-squaring"]),
         ("2quad", ["newton", "goldschmidt"]),
@@ -124,6 +124,9 @@ public enum ApproximationCatalog {
         case ("sigmoid", "crypten"):
             return try CrypTenSigmoid(expIterations: o.expIterations ?? 8, newtonIterations: o.iterations ?? 3,
                                   range: o.range ?? Interval(uncheckedLower: -64, upper: 64))
+        case ("tanh", "crypten"):
+            return try CrypTenTanh(expIterations: o.expIterations ?? 8, newtonIterations: o.iterations ?? 3,
+                                   range: o.range ?? Interval(uncheckedLower: -32, upper: 32))
         case ("layernorm", "newton"):
             let inner = try NewtonInverseSqrt(iterations: o.reciprocalIterations ?? 3, initial: .cryptenInverseSqrt(expIterations: o.expIterations ?? 8),
                                               range: o.reciprocalRange ?? Interval(uncheckedLower: 1e-3, upper: 100))

@@ -53,3 +53,31 @@ extension LimitExponential {
         (try? LimitExponential(iterations: min(max(iterations, 1), 30)))!  // unreachable failure: clamped to the valid range
     }
 }
+
+/// tanh as CrypTen 0.4 computes it (`sigmoid_tanh_method = "reciprocal"`,
+/// `approximations.py` tanh): 2·sigmoid(2x) − 1 with the sigmoid above, so it costs
+/// exactly one sigmoid.
+public struct CrypTenTanh: ElementwiseApproximation {
+    public let sigmoid: CrypTenSigmoid
+    public let inputRange: Interval
+    public var target: TargetFunction { .tanh }
+    public var method: String { "crypten-sigmoid" }
+
+    /// - Throws: `ApproximationError.invalidParameter` as `CrypTenSigmoid`.
+    public init(expIterations: Int = 8, newtonIterations: Int = 3, range: Interval = Interval(uncheckedLower: -32, upper: 32))
+        throws(ApproximationError) {
+        sigmoid = try CrypTenSigmoid(expIterations: expIterations, newtonIterations: newtonIterations,
+                                     range: Interval(uncheckedLower: 2 * range.lower, upper: 2 * range.upper))
+        inputRange = range
+    }
+
+    public var parameters: ApproximationParameters {
+        var p = sigmoid.parameters
+        p.notes.append("tanh = 2·sigmoid(2x) − 1")
+        return p
+    }
+
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
+        b.addConstant(b.multiplyInteger(sigmoid.evaluate(b.multiplyInteger(x, 2), on: b), 2), -1)
+    }
+}
