@@ -7,8 +7,8 @@ import Transformer
 /// output against the exact function of the same revealed input), inputs outside the
 /// approximation's range, and how the error grows layer by layer (hidden state against
 /// the exact model's, and the KL divergence of attention rows).
-public struct AccuracyReport: Sendable {
-    public struct Nonlinearity: Sendable {
+public struct AccuracyReport: Sendable, Codable, Equatable {
+    public struct Nonlinearity: Sendable, Codable, Equatable {
         public var name: String
         public var calls = 0
         public var elements = 0
@@ -28,7 +28,7 @@ public struct AccuracyReport: Sendable {
         public var ideal = false
     }
 
-    public struct Layer: Sendable {
+    public struct Layer: Sendable, Codable, Equatable {
         public var layer: Int
         /// |hidden − exact hidden| after the block.
         public var hiddenMaxAbsolute = 0.0

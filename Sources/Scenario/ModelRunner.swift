@@ -46,7 +46,7 @@ public struct RunRequest: Sendable {
 /// Costs of a run, in total, per nonlinearity and per layer, and the error against the
 /// plaintext model with the same approximations' exact functions.
 public struct RunReport: Sendable {
-    public struct Part: Sendable {
+    public struct Part: Sendable, Codable, Equatable {
         public var name: String
         public var totals: CostTotals
         public var latency: LatencyBreakdown
@@ -264,9 +264,12 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
     case memory(estimate: MemoryEstimate, limit: Int)
     /// A compute calibration that cannot be done (no entries, a malformed entry, no model).
     case calibration(String)
+    /// A shard selection or a set of parts to merge that does not fit together.
+    case shard(String)
 
     public var description: String {
         switch self {
+        case let .shard(why): why
         case let .calibration(why): "compute calibration: \(why)"
         case let .memory(estimate, limit):
             String(format: "an execute run of this size needs about %.1f GB (mostly the %@), over the %.1f GB limit; ", Double(estimate.bytes) / 1e9,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CostModel
 import Foundation
+import Randomness
 import Reports
 import Scenario
 import Transformer
@@ -75,6 +76,13 @@ struct ScenarioOptions: ParsableArguments {
         return d
     }
 
+    /// SHA-256 of the scenario file's text (nil without a file).
+    func scenarioSHA256() throws -> String? {
+        guard let scenario else { return nil }
+        guard let data = FileManager.default.contents(atPath: scenario) else { throw CommandFailure("cannot read the scenario file \(scenario)") }
+        return SHA256.hexDigest(String(decoding: data, as: UTF8.self))
+    }
+
     /// Every run, resolved and checked before any runs; refuses a large sweep without --yes.
     func scenarios() throws -> [Scenario] {
         let d = try document()
@@ -98,22 +106,27 @@ struct ScenarioOptions: ParsableArguments {
         return runs
     }
 
-    /// Runs them in order with progress on stderr.
-    func results() throws -> [ScenarioResult] {
-        let runs = try scenarios()
-        var out = [ScenarioResult]()
-        for (i, s) in runs.enumerated() {
+    /// Runs them in order with progress on stderr (only the runs `selected` takes, by
+    /// 0-based index, when given).
+    func results(selected: (Int) -> Bool = { _ in true }) throws -> [ScenarioResult] {
+        try results(of: scenarios(), selected: selected).map(\.result)
+    }
+
+    /// Runs the `selected` ones of `runs`, with their indices.
+    func results(of runs: [Scenario], selected: (Int) -> Bool) throws -> [(index: Int, result: ScenarioResult)] {
+        var out = [(index: Int, result: ScenarioResult)]()
+        for (i, s) in runs.enumerated() where selected(i) {
             let prefix = runs.count > 1 ? "[\(i + 1)/\(runs.count)] " : ""
             let hint = s.fidelity == .execute ? " (every value share- or ciphertext-level, \(s.request.model.layers) blocks; --fidelity estimate gives the same costs in milliseconds)" : ""
             Progress.line("\(prefix)\(s.label): \(s.request.model.name) \(s.request.architecture.rawValue) under \(s.request.profile.name), " +
                           "T = \(s.request.tokens), \(s.fidelity.rawValue)\(hint)")
             let started = Date()
-            out.append(try s.run { done, total in
+            out.append((i, try s.run { done, total in
                 // ETA from the blocks so far (blocks cost alike; embeddings and the head are extra).
                 let elapsed = Date().timeIntervalSince(started)
                 let eta = done < total ? String(format: ", about %.0f s left", elapsed / Double(done) * Double(total - done)) : ""
                 Progress.update(String(format: "  block %d/%d, %.1f s%@", done, total, elapsed, eta))
-            })
+            }))
             Progress.finish(String(format: "  done in %.2f s", Date().timeIntervalSince(started)))
         }
         return out
@@ -162,26 +175,59 @@ struct Run: ParsableCommand {
         """)
 
     @OptionGroup var options: ScenarioOptions
+    @OptionGroup var output: RunReportOptions
+    @Option(help: "Run only the I-th of N deterministic slices of the sweep (runs I, I+N, I+2N, …) and write them as a part file for pisim merge.")
+    var shard: String?
+    @Option(help: "With --shard: write the part file here instead of to standard output.") var partFile: String?
+
+    func run() throws {
+        try output.validate()
+        try reportingErrors {
+            guard let shard else {
+                try output.print(try options.results())
+                return
+            }
+            let selection = try ShardSelection(parsing: shard)
+            let runs = try options.scenarios()
+            let done = try options.results(of: runs, selected: selection.contains)
+            let part = ShardPart(arguments: ShardArguments.scenarioArguments(Array(CommandLine.arguments.dropFirst())),
+                                 scenarioSHA256: try options.scenarioSHA256(), shard: selection, runCount: runs.count,
+                                 runs: done.map { ShardPart.Entry(run: $0.index, report: StoredRunReport($0.result.report)) })
+            let text = try part.json() + "\n"
+            if let partFile {
+                do { try text.write(toFile: partFile, atomically: true, encoding: .utf8) } catch {
+                    throw CommandFailure("cannot write the part file \(partFile): \(error.localizedDescription)")
+                }
+            } else {
+                Swift.print(text, terminator: "")
+            }
+        }
+    }
+}
+
+/// How `pisim run` and `pisim merge` print runs: one renderer for both, so a merged sweep
+/// prints the bytes a single run would have.
+struct RunReportOptions: ParsableArguments {
     @Option(help: "Output: table, json, csv or markdown.") var format: String = "table"
     @Option(help: "Also write a self-contained HTML report with charts to this file.") var html: String?
     @Flag(name: .customLong("by-layer"), help: "Also break the table down per layer (and per-layer error).") var byLayer = false
 
-    func run() throws {
+    func validate() throws {
         guard ["table", "json", "csv", "markdown"].contains(format) else {
             throw CommandFailure("--format must be table, json, csv or markdown, got '\(format)'")
         }
-        try reportingErrors {
-            let results = try options.results()
-            switch format {
-            case "json": print(try RunOutput.json(results))
-            case "csv": print(RunOutput.csv(results))
-            case "markdown": print(RunOutput.markdown(results, byLayer: byLayer))
-            default:
-                print(results.map { RunOutput.table($0, byLayer: byLayer) }.joined(separator: "\n\n"))
-                if results.count > 1 { print("\n" + RunOutput.comparison(results)) }
-            }
-            if let html { try RunHTML.write(results, to: html) }
+    }
+
+    func print(_ results: [ScenarioResult]) throws {
+        switch format {
+        case "json": Swift.print(try RunOutput.json(results))
+        case "csv": Swift.print(RunOutput.csv(results))
+        case "markdown": Swift.print(RunOutput.markdown(results, byLayer: byLayer))
+        default:
+            Swift.print(results.map { RunOutput.table($0, byLayer: byLayer) }.joined(separator: "\n\n"))
+            if results.count > 1 { Swift.print("\n" + RunOutput.comparison(results)) }
         }
+        if let html { try RunHTML.write(results, to: html) }
     }
 }
 

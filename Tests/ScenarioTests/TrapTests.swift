@@ -174,6 +174,11 @@ struct CommandLineLimitTests {
         ["run", "--max-memory", "1e400", "--seq", "8"],
         ["run", "--max-runs", "-5"],
         ["op", "softmax", "--shape", "2x16", "--seed", "18446744073709551615", "--input-range", "-1e308:1e308"],
+        ["run", "--fidelity", "estimate", "--shard", "1/99999999999999999999"],
+        ["run", "--fidelity", "estimate", "--shard", "9223372036854775807/9223372036854775807"],
+        ["merge", "/dev/null"],
+        ["merge", "no-such-part.json"],
+        ["merge", "/dev/zero"],
     ]
 
     @Test(arguments: cases) func exitsCleanlyWithinLimits(_ arguments: [String]) throws {
