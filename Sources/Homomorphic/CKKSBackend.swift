@@ -263,18 +263,16 @@ public final class CKKSBackend: ArithmeticBackend {
         var x = a
         ensureLevel(&x)
         let l = x.level, factor = scale(atLevel: l + 1) * primes[depth - l].doubleValue / scale(atLevel: l)
-        guard tracksValues else {
-            let r = shapeOnly(BroadcastPlan(unchecked: x.shape, m.shape).shape, level: l + 1)
-            record(.plaintextMultiply, r)
-            record(.rescale, r, rescales: 1)
-            return r
-        }
+        // Charged as multiplyConstant is, where OpenFHE does the work: the plaintext product
+        // and the rescale on the result's ciphertexts at the input's level (its limbs).
+        let resultShape = BroadcastPlan(unchecked: x.shape, m.shape).shape
+        let atInput = shapeOnly(resultShape, level: l)
+        record(.plaintextMultiply, atInput)
+        record(.rescale, atInput, level: l + 1, rescales: 1)
+        guard tracksValues else { return shapeOnly(resultShape, level: l + 1) }
         let z = Tensor(uncheckedShape: x.shape, scalars: x.values).broadcasting(m.map { encode($0, scale: factor) }, *)
         checkOverflow(z.scalars, level: l)
-        let r = Value(shape: z.shape, values: rescaled(z.scalars, atLevel: l), level: l + 1)
-        record(.plaintextMultiply, r)
-        record(.rescale, r, rescales: 1)
-        return r
+        return Value(shape: z.shape, values: rescaled(z.scalars, atLevel: l), level: l + 1)
     }
 
     /// a ⊙ b with relinearisation and rescale; one level.

@@ -30,6 +30,28 @@ struct CKKSBackendTests {
         #expect(throws: CKKSError.self) { try CKKSParameters(multiplicativeDepth: 4, bootstrapDepth: 4).validate() }
     }
 
+    /// A public product by a scalar tensor is charged as a product by the same constant:
+    /// one plaintext product and one rescale at the input's level (its limbs), whether or
+    /// not values are tracked.
+    @Test func publicAndConstantProductsAreChargedAlike() throws {
+        let table = HELatencyTable(referenceRingDimension: 32768, referenceLimbs: 11,
+                                   seconds: [.plaintextMultiply: 0.01, .rescale: 0.02], source: "test")
+        for values in [true, false] {
+            func totals(_ body: (CKKSBackend, CKKSBackend.Value) -> CKKSBackend.Value) throws -> (CostTotals, Int) {
+                let b = try CKKSBackend(parameters: params(depth: 6), latency: table, tracksValues: values)
+                let x = b.input(try Tensor(shape: [4, 8], scalars: (0..<32).map { Double($0) / 32 }))
+                let once = b.multiplyConstant(x, 0.5)  // down one level first: the limbs matter
+                b.ledger.reset()
+                let y = body(b, once)
+                return (b.ledger.totals(), y.level)
+            }
+            let (constant, lc) = try totals { b, x in b.multiplyConstant(x, 0.3) }
+            let (publicScalar, lp) = try totals { b, x in b.multiplyPublic(x, try! Tensor(shape: [1], scalars: [0.3])) }
+            #expect(constant.computeSeconds > 0 && constant.computeSeconds == publicScalar.computeSeconds, "values tracked: \(values)")
+            #expect(constant.rescales == publicScalar.rescales && constant.depth == publicScalar.depth && lc == lp)
+        }
+    }
+
     @Test func primesAreNTTFriendly() throws {
         let p = params(depth: 6)
         let (chain, scales) = p.chain()

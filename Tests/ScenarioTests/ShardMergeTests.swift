@@ -11,9 +11,13 @@ struct ShardMergeTests {
 
     /// Runs pisim; returns (status, stdout, stderr).
     static func pisim(_ arguments: [String], in directory: URL = root) throws -> (Int32, String, String) {
-        let binary = try #require(CommandLineLimitTests.binary, "build pisim first (swift build)")
+        try run(try #require(CommandLineLimitTests.binary, "build pisim first (swift build)"), arguments, in: directory)
+    }
+
+    /// Runs `executable` with `arguments` in `directory`; returns (status, stdout, stderr).
+    static func run(_ executable: URL, _ arguments: [String], in directory: URL = root) throws -> (Int32, String, String) {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
@@ -137,21 +141,7 @@ struct RayDriverTests {
     static func driver(_ python: String, _ arguments: [String]) throws -> (Int32, String, String) {
         let script = ShardMergeTests.root.appendingPathComponent("examples/ray_sweep.py").path
         let pisim = try #require(CommandLineLimitTests.binary, "build pisim first (swift build)").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script, "--pisim", pisim] + arguments
-        p.currentDirectoryURL = ShardMergeTests.root
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        nonisolated(unsafe) var errData = Data()
-        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return try ShardMergeTests.run(URL(fileURLWithPath: "/usr/bin/env"), [python, script, "--pisim", pisim] + arguments)
     }
 
     static let sweep = ["--arch", "baseline,aero", "--protocol", "crypten,bumblebee", "--seq", "32,64", "--fidelity", "estimate"]
