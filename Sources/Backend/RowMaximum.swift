@@ -34,6 +34,15 @@ extension ArithmeticBackend {
         return addConstant(multiplyConstant(t, -0.5), 0.5)
     }
 
+    /// max(m, initial) for `initial` below every row maximum, as `jnp.max`'s reduction
+    /// with `initial = −inf` compares and selects once more: one comparison and one
+    /// product, the value m. SPU's −inf is the ring's lowest value; −2^20 gives the same
+    /// costs and keeps m − initial inside a 64-bit fixed-point ring.
+    public func withInitialValue(_ m: Value) -> Value {
+        let initial = constant(-0x1p20, shape: shape(of: m))
+        return select(isAtLeast(m, initial), m, initial, multiplications: 1)
+    }
+
     /// One halving step: the larger of the two halves of each row (odd element carried).
     func halvingStep(_ x: Value, selectMultiplications: Int) -> Value {
         let m = shape(of: x).last ?? 1, half = m / 2

@@ -78,7 +78,7 @@ public struct ProtocolProfile: Sendable {
     static let nonlinearityKeys = ["method", "degree", "iterations", "range", "reciprocal", "reciprocal_iterations",
                                    "reciprocal_range", "exp_iterations", "sign_corrected", "epsilon", "p", "variant", "source",
                                    "bits_per_element", "bits_per_row", "rounds", "rounds_per_log2_row",
-                                   "offline_bytes_per_element", "offline_bytes_per_row", "value_method"]
+                                   "offline_bytes_per_element", "offline_bytes_per_row", "value_method", "divide", "normalize"]
 
     /// Parses and validates a profile document.
     ///
@@ -132,7 +132,7 @@ public struct ProtocolProfile: Sendable {
             citations[node.path] = try m["source"]!.string()
             let algorithms: [String] = switch key {
             case "truncation": ["local", "one-round", "analytic"]
-            case "max": ["crypten-log-reduction", "tree", "backend"]
+            case "max": ["crypten-log-reduction", "tree", "jax-tree", "backend"]
             default: ["executed", "analytic"]
             }
             let algorithm = try m["algorithm"]!.choice(algorithms)
@@ -303,7 +303,16 @@ public struct ProtocolProfile: Sendable {
         if let v = m["iterations"] { o.iterations = try v.count() }
         if let v = m["exp_iterations"] { o.expIterations = try v.count() }
         if let v = m["reciprocal_iterations"] { o.reciprocalIterations = try v.count() }
-        if let v = m["reciprocal"] { o.reciprocalMethod = try v.choice(["newton", "goldschmidt"]) }
+        if let v = m["reciprocal"] { o.reciprocalMethod = try v.choice(["newton", "goldschmidt", "spu-goldschmidt"]) }
+        if let v = m["divide"] { o.division = SoftmaxDivision(rawValue: try v.choice(SoftmaxDivision.allCases.map(\.rawValue))) ?? .perRow }
+        if let v = m["normalize"] {
+            let n = try v.mapping(allowed: ["bits_per_element", "rounds", "source"], required: ["bits_per_element", "rounds", "source"])
+            o.normalizeCost = AnalyticCost(bitsPerElement: try n["bits_per_element"]!.nonNegative(), rounds: try n["rounds"]!.count())
+        }
+        let usesSPUGoldschmidt = o.method == "spu-goldschmidt" || o.reciprocalMethod == "spu-goldschmidt"
+        if usesSPUGoldschmidt, o.normalizeCost == nil {
+            throw node.error("spu-goldschmidt needs normalize: {bits_per_element, rounds, source}: what the protocol sends to find the highest bit")
+        }
         if let v = m["sign_corrected"] { o.signCorrected = try v.bool() }
         if let v = m["epsilon"] { o.epsilon = try v.nonNegative() }
         if let v = m["p"] { o.p = try v.count() }

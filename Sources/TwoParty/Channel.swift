@@ -10,7 +10,7 @@ public final class Channel: @unchecked Sendable {
     /// dealer's `offline-` generation), for profiles that price them (`ComputeModel`).
     /// Analytic nonlinearities are recorded under their catalog function name.
     /// "invocation" is the start of one operation's run (recorded by `pisim op`).
-    public static let eventKinds = ["invocation", "local", "reveal", "mul", "square", "matmul", "linear", "and", "a2b", "b2a", "eq", "ltz", "truncate",
+    public static let eventKinds = ["invocation", "local", "reveal", "mul", "square", "matmul", "linear", "and", "a2b", "b2a", "eq", "ltz", "normalize", "truncate",
                                     "offline-triple", "offline-square", "offline-matrix-triple", "offline-and-triple",
                                     "offline-random-bit", "offline-truncation-pair"]
 

@@ -4,8 +4,8 @@ import Testing
 
 /// `spu-semi2k` against SecretFlow SPU 0.9.5's SEMI2K as measured here
 /// (Tests/TwoPartyTests/Fixtures/spu_costs.json, measure_spu_costs.py): the ops whose
-/// algorithms PISim runs as SPU does must send exactly SPU's bytes per party. SEMI2K's
-/// counts are deterministic (the fixture's min = max).
+/// algorithms PISim runs as SPU does must send exactly SPU's bytes per party, in as many
+/// rounds as SPU sends messages. SEMI2K's counts are deterministic (the fixture's min = max).
 @Suite("SPU semi2k against the measured peer")
 struct SPUSemi2kTests {
     struct Op: Decodable {
@@ -27,7 +27,11 @@ struct SPUSemi2kTests {
     /// (fixture label, PISim op, whether SPU's send actions are the rounds: one message per
     /// round for elementwise ops; a matmul opens its two operands as two messages of one round).
     static let matched: [(String, String, Bool)] = [
-        ("relu [1024]", "relu", true), ("exp [1024]", "exp", true),
+        ("relu [1024]", "relu", true), ("exp [1024]", "exp", true), ("reciprocal [1024]", "reciprocal", true),
+        ("softmax [1, 8]", "softmax", true), ("softmax [1, 128]", "softmax", true), ("softmax [1, 512]", "softmax", true),
+        ("softmax [128, 128]", "softmax", true), ("softmax [12, 32, 32]", "softmax", true), ("softmax [12, 128, 128]", "softmax", true),
+        ("softmax [enable_optimize_denominator_with_broadcast] [1, 128]", "softmax", true),
+        ("softmax [enable_optimize_denominator_with_broadcast] [12, 128, 128]", "softmax", true),
         ("matmul_x_privW [128, 768]x[768, 768]", "matmul", false), ("matmul_x_privW [128, 768]x[768, 2304]", "matmul", false),
         ("matmul_x_privW [128, 768]x[768, 3072]", "matmul", false), ("matmul_x_privW [128, 3072]x[3072, 768]", "matmul", false),
         ("matmul_x_privW [32, 768]x[768, 768]", "matmul", false),
@@ -39,11 +43,34 @@ struct SPUSemi2kTests {
         let measured = try #require(Self.fixture.first { $0.label == label }, "fixture entry \(label)")
         let shapes = measured.inputs.map(\.shape)
         let shape: [Int] = op != "matmul" ? shapes[0] : shapes[0].count == 3 ? shapes[0] + [shapes[1][2]] : shapes[0] + [shapes[1][1]]
-        let r = try OperationRunner.run(op: op, shape: shape, profile: try ProtocolProfile.load("spu-semi2k"), network: .lan)
+        var profile = try ProtocolProfile.load("spu-semi2k")
+        if label.contains("enable_optimize_denominator_with_broadcast") {
+            // The compiler option makes the divide one reciprocal per row, broadcast, and a product.
+            profile.nonlinearities["softmax"]?.division = .perRowBroadcast
+        }
+        let r = try OperationRunner.run(op: op, shape: shape, profile: profile, network: .lan)
         for (i, party) in ["party0", "party1"].enumerated() {
             let spu = try #require(measured.parties[party])
             #expect(r.totals.bytesSent[i] == spu.bytes_sent, "\(label) \(party): PISim \(r.totals.bytesSent[i]) B, SPU \(spu.bytes_sent) B")
             if roundsAreMessages { #expect(r.totals.rounds == spu.send_actions, "\(label): \(r.totals.rounds) rounds, SPU \(spu.send_actions) messages") }
+        }
+    }
+
+    /// A profile that asks for SPU's Goldschmidt without saying what its normalisation
+    /// sends is refused, with the file and line, rather than given a free bit decomposition.
+    @Test func spuGoldschmidtWithoutNormalisationCostIsRefused() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("protocols/spu-semi2k.yaml"), encoding: .utf8)
+        let stripped = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("    normalize: {bits_per_element") }
+        #expect(stripped.count < text.split(separator: "\n", omittingEmptySubsequences: false).count)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("spu-no-normalize-\(UUID().uuidString).yaml").path
+        try stripped.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try ProtocolProfile.load(path)
+            Issue.record("accepted spu-goldschmidt without a normalisation cost")
+        } catch {
+            #expect("\(error)".contains("needs normalize") && "\(error)".contains(path), "\(error)")
         }
     }
 }

@@ -17,8 +17,12 @@ public struct ApproximationOptions: Sendable {
     public var length: Int = 128
     /// The longest row a row function is built for: 2^40 (T = 10^6 attention rows fit).
     public static let maximumRowLength = 1 << 40
-    /// Inner reciprocal for row functions: "newton" or "goldschmidt".
+    /// Inner reciprocal for row functions: "newton", "goldschmidt" or "spu-goldschmidt".
     public var reciprocalMethod: String?
+    /// spu-goldschmidt: what the protocol sends to normalise by the highest bit (cited in the profile).
+    public var normalizeCost: AnalyticCost?
+    /// Softmax: where it divides by the row sum.
+    public var division = SoftmaxDivision.perRow
     public var reciprocalIterations: Int?
     public var reciprocalRange: Interval?
     /// Limit-exp iterations where an exp is inside.
@@ -43,7 +47,7 @@ public enum ApproximationCatalog {
     /// function also accepts "analytic" with an `analyticCost` (a protocol's cited formula).
     public static let methods: [(function: String, methods: [String])] = [
         ("exp", ["limit", "taylor-squaring"] + polynomialMethods),
-        ("reciprocal", ["newton", "goldschmidt"] + polynomialMethods),
+        ("reciprocal", ["newton", "goldschmidt", "spu-goldschmidt"] + polynomialMethods),
         ("inv-sqrt", ["newton"] + polynomialMethods),
         ("sqrt", ["newton"] + polynomialMethods),
         ("gelu", ["bumblebee", "puma"] + fittedMethods),
@@ -108,7 +112,7 @@ public enum ApproximationCatalog {
             return try LimitExponential(iterations: o.iterations ?? 8, range: o.range)
         case ("exp", "taylor-squaring"):
             return try TaylorSquaringExponential(degree: o.degree ?? 6, squarings: o.iterations ?? 4, range: o.range)
-        case ("reciprocal", "newton"), ("reciprocal", "goldschmidt"):
+        case ("reciprocal", "newton"), ("reciprocal", "goldschmidt"), ("reciprocal", "spu-goldschmidt"):
             return try reciprocal(method: method, iterations: o.iterations, range: o.range ?? Interval(uncheckedLower: 1, upper: 64), o)
         case ("inv-sqrt", "newton"), ("sqrt", "newton"):
             let inverse = try NewtonInverseSqrt(iterations: o.iterations ?? 3, initial: .cryptenInverseSqrt(expIterations: o.expIterations ?? 8),
@@ -143,7 +147,8 @@ public enum ApproximationCatalog {
             // out of range.
             let sumRange = try Self.range(o.reciprocalRange, default: 1, Double(min(max(o.length, 2), Self.cryptenNewtonLimit)))
             let recip = try reciprocal(method: o.reciprocalMethod ?? "newton", iterations: o.reciprocalIterations, range: sumRange, o)
-            return StandardSoftmax(exp: exp, reciprocal: recip, maxMethod: o.maxMethod, range: o.range ?? Interval(uncheckedLower: -8, upper: 8))
+            return StandardSoftmax(exp: exp, reciprocal: recip, maxMethod: o.maxMethod, range: o.range ?? Interval(uncheckedLower: -8, upper: 8),
+                                   division: o.division)
         case ("2quad", _):
             let range = o.range ?? Interval(uncheckedLower: -8, upper: 8)
             // Σ(x + 5)² over a row: from about T/2 (inputs near −5) to T·(max|x| + 5)².
@@ -221,8 +226,10 @@ public enum ApproximationCatalog {
         case "newton":
             return try NewtonReciprocal(iterations: iterations ?? 10, initial: .cryptenReciprocal(expIterations: o.expIterations ?? 8), range: range,
                                         signCorrected: o.signCorrected)
+        case "spu-goldschmidt":
+            return try SPUGoldschmidtReciprocal(iterations: iterations ?? 2, normalizeCost: o.normalizeCost ?? AnalyticCost(), range: range)
         default:
-            throw .invalidParameter("unknown reciprocal method '\(method)'; known: newton, goldschmidt")
+            throw .invalidParameter("unknown reciprocal method '\(method)'; known: newton, goldschmidt, spu-goldschmidt")
         }
     }
 

@@ -11,13 +11,35 @@ enum RowOps {
 
     /// numerator / (ε + Σ numerator) per row, with one reciprocal per row and a broadcast
     /// product (the "one division per row" of every softmax variant).
+    /// With `broadcastFirst` the reciprocal is broadcast to the row's shape (locally) before
+    /// the product, as XLA's `broadcast_in_dim` materialises it, so the product opens it
+    /// per element.
     static func dividedByRowSum<B: ArithmeticBackend>(_ numerator: B.Value, epsilon: Double = 0,
-                                                      reciprocal: any NonlinearApproximation, on b: B) -> B.Value {
+                                                      reciprocal: any NonlinearApproximation, broadcastFirst: Bool = false,
+                                                      on b: B) -> B.Value {
         let inverse = b.scope("reciprocal") {
             let sum = rowSum(numerator, on: b)
             return reciprocal.evaluate(epsilon == 0 ? sum : b.addConstant(sum, epsilon), on: b)
         }
-        return b.scope("normalize") { b.multiply(numerator, inverse) }
+        return b.scope("normalize") { b.multiply(numerator, broadcastFirst ? broadcast(inverse, like: numerator, on: b) : inverse) }
+    }
+
+    /// `x` ([..., 1]) broadcast to `like`'s shape by adding a public zero (local).
+    static func broadcast<B: ArithmeticBackend>(_ x: B.Value, like: B.Value, on b: B) -> B.Value {
+        let shape = b.shape(of: like)
+        return b.addPublic(x, Tensor(uncheckedShape: shape, scalars: [Double](repeating: 0, count: shape.reduce(1, *))))
+    }
+
+    /// numerator / Σ numerator with the sum broadcast to every element and divided there:
+    /// SPU's `divide(x, broadcast(sum))`. A division method (`SPUGoldschmidtReciprocal`)
+    /// divides directly; any other reciprocal runs per element and multiplies.
+    static func dividedElementwiseByRowSum<B: ArithmeticBackend>(_ numerator: B.Value, reciprocal: any NonlinearApproximation,
+                                                                 on b: B) -> B.Value {
+        b.scope("divide") {
+            let denominator = broadcast(rowSum(numerator, on: b), like: numerator, on: b)
+            if let division = reciprocal as? SPUGoldschmidtReciprocal { return division.divide(numerator, by: denominator, on: b) }
+            return b.multiply(numerator, reciprocal.evaluate(denominator, on: b))
+        }
     }
 
     /// Applies a row function to each row of a Double tensor.

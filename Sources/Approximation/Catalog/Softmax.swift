@@ -17,6 +17,9 @@ public enum MaxMethod: String, Sendable, CaseIterable {
     case tree
     /// CrypTen's `log_reduction` `max(dim)` with its argmax and random tie-breaks.
     case cryptenLogReduction = "crypten-log-reduction"
+    /// The tree, then one more comparison and select against the reduction's initial
+    /// value, as SPU runs `jnp.max` (`reduce` with `initial = −inf`, a `less`/`select` reducer).
+    case jaxTree = "jax-tree"
     /// No maximum: exp on the raw logits (valid only when logits are bounded, e.g. by a
     /// LayerNorm'd input and small weights).
     case none
@@ -27,9 +30,21 @@ public enum MaxMethod: String, Sendable, CaseIterable {
         case .backend: b.maximum(x, alongAxis: -1)
         case .tree: b.treeMaximum(x)
         case .cryptenLogReduction: b.cryptenLogReductionMaximum(x).value
+        case .jaxTree: b.withInitialValue(b.treeMaximum(x))
         case .none: nil
         }
     }
+}
+
+/// Where softmax divides by the row sum.
+public enum SoftmaxDivision: String, Sendable, CaseIterable {
+    /// One reciprocal per row, times the row (the product opens the row's reciprocal once).
+    case perRow = "per-row"
+    /// One reciprocal per row, broadcast to the row before the product (which then opens it
+    /// per element): SPU with `enable_optimize_denominator_with_broadcast`.
+    case perRowBroadcast = "per-row-broadcast"
+    /// Each element divided by its broadcast row sum: SPU's default `divide`.
+    case elementwise
 }
 
 /// Standard softmax: m = max(x), e = exp(x − m), s = Σe, e · (1/s).
@@ -38,16 +53,18 @@ public struct StandardSoftmax: NonlinearApproximation {
     public let reciprocal: any NonlinearApproximation
     public let maxMethod: MaxMethod
     public let inputRange: Interval
+    public let division: SoftmaxDivision
     public var function: String { "softmax" }
-    public var method: String { "max-exp(\(exp.method))-recip(\(reciprocal.method))" }
+    public var method: String { "max-exp(\(exp.method))-" + (division == .elementwise ? "div" : "recip") + "(\(reciprocal.method))" }
     public var isRowwise: Bool { true }
 
     public init(exp: any NonlinearApproximation, reciprocal: any NonlinearApproximation, maxMethod: MaxMethod = .backend,
-                range: Interval = Interval(uncheckedLower: -16, upper: 16)) {
+                range: Interval = Interval(uncheckedLower: -16, upper: 16), division: SoftmaxDivision = .perRow) {
         self.exp = exp
         self.reciprocal = reciprocal
         self.maxMethod = maxMethod
         inputRange = range
+        self.division = division
     }
 
     public var parameters: ApproximationParameters {
@@ -69,7 +86,11 @@ public struct StandardSoftmax: NonlinearApproximation {
         let lowered = mask.map { b.addPublic(x, $0.map { $0 == 0 ? -width : 0 }) } ?? x
         let shifted = b.scope("max") { maxMethod.maximum(lowered, on: b).map { b.subtract(lowered, $0) } ?? lowered }
         let e = b.scope("exp") { RowOps.masked(exp.evaluate(shifted, on: b), by: mask, on: b) }
-        return RowOps.dividedByRowSum(e, reciprocal: reciprocal, on: b)
+        switch division {
+        case .perRow: return RowOps.dividedByRowSum(e, reciprocal: reciprocal, on: b)
+        case .perRowBroadcast: return RowOps.dividedByRowSum(e, reciprocal: reciprocal, broadcastFirst: true, on: b)
+        case .elementwise: return RowOps.dividedElementwiseByRowSum(e, reciprocal: reciprocal, on: b)
+        }
     }
 
     public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
