@@ -187,6 +187,9 @@ struct Run: ParsableCommand {
                 try output.print(try options.results())
                 return
             }
+            guard output.format == "table", output.html == nil, !output.byLayer else {
+                throw CommandFailure("--shard writes a part file; give --format, --html and --by-layer to pisim merge")
+            }
             let selection = try ShardSelection(parsing: shard)
             let runs = try options.scenarios()
             let done = try options.results(of: runs, selected: selection.contains)

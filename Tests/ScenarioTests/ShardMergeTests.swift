@@ -104,6 +104,8 @@ struct ShardMergeTests {
         try refused([junk], "not a pisim shard part")
         try "model: gpt2-small\nprotocol: crypten\ntokens: [16, 32, 64]\nfidelity: estimate\n".write(to: scenario, atomically: true, encoding: .utf8)
         try refused([p1, p2], "changed since the parts were written")
+        let (formatStatus, _, formatErr) = try Self.pisim(["run", scenario.path, "--shard", "1/2", "--format", "json"])
+        #expect(formatStatus == 2 && formatErr.contains("give --format"), "\(formatErr)")
         for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
             let (status, _, err) = try Self.pisim(["run", "--fidelity", "estimate", "--shard", bad])
             #expect(status == 2 && err.contains("--shard"), "\(bad): \(err)")
