@@ -50,16 +50,19 @@ public struct ComputeModel: Sendable, Hashable, Codable {
     public static let scaleRange: ClosedRange<Double> = 1e-3...1e3
 
     /// The compute seconds of `event`.
-    @inlinable public func seconds(for event: CostEvent) -> Double {
-        let r = rates[event.kind] ?? defaultRate
-        return scale * (r.perEvent + r.perRound * Double(event.rounds) + r.perElement * Double(event.elements)
-            + perMultiplyAccumulateSeconds * Double(event.multiplyAccumulates))
+    public func seconds(for event: CostEvent) -> Double {
+        seconds(kind: event.kind, events: 1, rounds: event.rounds, elements: event.elements, multiplyAccumulates: event.multiplyAccumulates)
     }
 
     /// The compute seconds of `totals`, the sum of `operations` events of one `kind`.
     public func seconds(forKind kind: String, totals: CostTotals) -> Double {
+        seconds(kind: kind, events: totals.operations, rounds: totals.rounds, elements: totals.elements,
+                multiplyAccumulates: totals.multiplyAccumulates)
+    }
+
+    func seconds(kind: String, events: Int, rounds: Int, elements: Int, multiplyAccumulates: Int) -> Double {
         let r = rates[kind] ?? defaultRate
-        return scale * (r.perEvent * Double(totals.operations) + r.perRound * Double(totals.rounds)
-            + r.perElement * Double(totals.elements) + perMultiplyAccumulateSeconds * Double(totals.multiplyAccumulates))
+        return scale * (r.perEvent * Double(events) + r.perRound * Double(rounds) + r.perElement * Double(elements)
+            + perMultiplyAccumulateSeconds * Double(multiplyAccumulates))
     }
 }

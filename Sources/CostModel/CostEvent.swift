@@ -37,8 +37,9 @@ public struct CostEvent: Sendable, Hashable, Codable {
 
     public init(kind: String, scope: [String] = [], elements: Int = 0, bytesSent: [Int] = [0, 0], rounds: Int = 0,
                 multiplications: Int = 0, offlineBytes: Int = 0, depth: Int = 0, rotations: Int = 0,
-                bootstraps: Int = 0, rescales: Int = 0, computeSeconds: Double = 0) {
+                bootstraps: Int = 0, rescales: Int = 0, computeSeconds: Double = 0, multiplyAccumulates: Int = 0) {
         self.kind = kind
+        self.multiplyAccumulates = multiplyAccumulates
         self.scope = scope
         self.elements = elements
         self.bytesSent = bytesSent

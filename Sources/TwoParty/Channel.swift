@@ -67,10 +67,8 @@ public final class Channel: @unchecked Sendable {
     public func recordOpening(_ kind: String, elements: Int, bitsOnly: Bool = false, multiplications: Int = 0,
                               multiplyAccumulates: Int = 0) {
         let perParty = elements.saturatingMultiplying(bitsOnly ? wireBytesPerBit : wireBytesPerElement)
-        var e = CostEvent(kind: kind, elements: elements, bytesSent: [perParty, perParty], rounds: 1,
-                          multiplications: multiplications)
-        e.multiplyAccumulates = multiplyAccumulates
-        ledger.record(e)
+        ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: [perParty, perParty], rounds: 1,
+                                multiplications: multiplications, multiplyAccumulates: multiplyAccumulates))
     }
 
     /// Records a local operation on shares (an addition, a public product, a sum along an
@@ -97,9 +95,9 @@ public final class Channel: @unchecked Sendable {
     /// protocols); false when one party's messages answer the other's (an HE product).
     public func charge(_ kind: String, elements: Int, bytesSent: [Int], rounds: Int, offlineBytes: Int = 0, simultaneous: Bool = true,
                        multiplyAccumulates: Int = 0) {
-        var e = CostEvent(kind: kind, elements: elements, bytesSent: bytesSent, rounds: rounds, offlineBytes: offlineBytes)
+        var e = CostEvent(kind: kind, elements: elements, bytesSent: bytesSent, rounds: rounds, offlineBytes: offlineBytes,
+                          multiplyAccumulates: multiplyAccumulates)
         e.simultaneous = simultaneous
-        e.multiplyAccumulates = multiplyAccumulates
         ledger.record(e)
     }
 }
