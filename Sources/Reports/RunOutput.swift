@@ -63,7 +63,7 @@ public enum RunOutput {
         }
         var sweep = [String: Any]()
         for a in run.scenario.assignments { sweep[a.key] = a.value }
-        return [
+        var out: [String: Any] = [
             "scenario": run.scenario.name, "label": run.scenario.label, "sweep": sweep,
             "model": q.model.name, "layers": q.model.layers, "architecture": q.architecture.rawValue, "protocol": q.profile.name,
             "attention": q.attention ?? q.architecture.attentionFunction, "network": q.network.name, "tokens": q.tokens, "batch": q.batch, "include_embeddings": q.includeEmbeddings, "causal_mask": q.causalMask,
@@ -74,6 +74,8 @@ public enum RunOutput {
             "error": error,
             "provenance": provenance(run),
         ]
+        if let m = r.measured { out["measured"] = MeasuredOutput.record(m, ledger: r.totals, predictedLatency: r.latency.total) }
+        return out
     }
 
     /// One run: its record. Several: {scenario, runs: [...], ratios vs the first, ranking}.
@@ -165,6 +167,7 @@ public enum RunOutput {
         lines.append(r.maxAbsoluteError.isNaN ? "error: not measured (estimate fidelity; use --fidelity execute)"
                      : String(format: "output error vs the exact model: max %.3e, mean %.3e", r.maxAbsoluteError, r.meanAbsoluteError))
         if let f = r.failure { lines.append("FAILED: \(f)") }
+        if let m = r.measured { lines += MeasuredOutput.lines(m, ledger: r.totals, predictedLatency: r.latency.total) }
         return lines.joined(separator: "\n")
     }
 

@@ -27,6 +27,9 @@ public struct RunRequest: Sendable {
     public var rows: Int { batch * tokens }
     /// Real weights (nil: seeded GPT-2-scale weights from `seed`).
     public var weightFile: WeightFile?
+    /// Where the two parties of an executed two-party run compute (not part of the scenario:
+    /// the same costs and values every way; `pisim run --transport`).
+    public var hosting: PartyHosting = .threads
     public var seed: UInt64
 
     public init(model: ModelShape, architecture: Architecture, profile: ProtocolProfile, network: NetworkModel, tokens: Int,
@@ -66,6 +69,8 @@ public struct RunReport: Sendable {
     public var failure: String?
     /// Execute fidelity: per-nonlinearity and per-layer errors (nil for estimates).
     public var accuracy: AccuracyReport?
+    /// Runs over a real transport: the parties' socket counters and wall time.
+    public var measured: MeasuredExecution?
 
     public var fidelity: Fidelity { accuracy == nil ? .estimate : .execute }
 
@@ -138,14 +143,22 @@ public enum ModelRunner {
         } else {
             var settings = r.profile.settings
             settings.seed = r.seed
-            let engine = try TwoPartyEngine(settings: settings)
-            let b = TwoPartyBackend(engine: engine, profileName: r.profile.name)
-            b.linearModel = r.profile.linear
-            let x = b.input(input)
-            engine.ledger.reset()
-            let h = r.includeEmbeddings ? model.embed(x, on: b) : x
-            output = b.reveal(model.forward(h, on: b, trace: &trace, progress: progress, observe: recorder.observe))
-            ledger = engine.ledger
+            // Each party runs the whole forward pass on its own view; party 0 reports and
+            // observes the errors, party 1 joins every reconstruction (its observer is mute).
+            nonisolated(unsafe) let reporter = recorder
+            let run = try r.hosting.run(settings: settings) { engine -> Tensor<Double> in
+                let b = TwoPartyBackend(engine: engine, profileName: r.profile.name)
+                b.linearModel = r.profile.linear
+                let x = b.input(input)
+                engine.ledger.reset()
+                let h = r.includeEmbeddings ? model.embed(x, on: b) : x
+                var partyTrace = [NonlinearityCall]()
+                let reports = engine.view.holds(0)
+                let observe: ForwardObserver = reports ? reporter.observe : { _ in }
+                return b.reveal(model.forward(h, on: b, trace: &partyTrace, progress: reports ? progress : nil, observe: observe))
+            }
+            output = run.result
+            ledger = run.engine.ledger
         }
         let errors = zip(output.scalars, reference.scalars).map { abs($0 - $1) }
         return try report(r, ledger: ledger, maxAbsoluteError: errors.max() ?? 0,

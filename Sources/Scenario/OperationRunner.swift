@@ -33,6 +33,8 @@ public struct OperationReport: Sendable {
     /// The profile computes the exact function (an analytic step without a value method):
     /// the error is re-sharing's, not the protocol's approximation.
     public var errorIsIdeal = false
+    /// Runs over a real transport: the parties' socket counters and wall time.
+    public var measured: MeasuredExecution?
 }
 
 /// What a CKKS run spent.
@@ -72,19 +74,21 @@ public enum OperationRunner {
     /// - Throws: `ApproximationError` for unknown ops or bad ranges, `TwoPartyError` for engine settings.
     ///   `RunError.countersOverflow` when a cost passes 2^62.
     public static func run(op: String, shape: [Int], profile: ProtocolProfile, network: NetworkModel,
-                           inputRange: Interval? = nil, seed: UInt64 = 1) throws -> OperationReport {
-        let report = try measured(op: op, shape: shape, profile: profile, network: network, inputRange: inputRange, seed: seed)
+                           inputRange: Interval? = nil, seed: UInt64 = 1, hosting: PartyHosting = .threads) throws -> OperationReport {
+        let report = try measured(op: op, shape: shape, profile: profile, network: network, inputRange: inputRange, seed: seed, hosting: hosting)
         let saturated = report.totals.saturatedCounters
         guard saturated.isEmpty else { throw RunError.countersOverflow(saturated) }
         return report
     }
 
     static func measured(op: String, shape: [Int], profile: ProtocolProfile, network: NetworkModel,
-                         inputRange: Interval?, seed: UInt64) throws -> OperationReport {
+                         inputRange: Interval?, seed: UInt64, hosting: PartyHosting) throws -> OperationReport {
         guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
             throw ApproximationError.invalidParameter("shape \(shape) must have positive extents")
         }
-        if op == "matmul" { return try matmul(shape: shape, profile: profile, network: network, inputRange: inputRange, seed: seed) }
+        if op == "matmul" {
+            return try matmul(shape: shape, profile: profile, network: network, inputRange: inputRange, seed: seed, hosting: hosting)
+        }
         guard let count = Tensor<Double>.checkedElementCount(shape), count <= 50_000_000 else {
             throw ApproximationError.invalidParameter("shape \(shape) has more than 50 million elements")
         }
@@ -118,9 +122,11 @@ public enum OperationRunner {
                                                    ledger: CostLedger(computeModel: settings.compute))
             return measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network).report
         }
-        let engine = try TwoPartyEngine(settings: settings)
-        let backend = TwoPartyBackend(engine: engine, profileName: profile.name)
-        return measure(op, approximation, x, range, on: backend, ledger: engine.ledger, profile: profile, network: network).report
+        nonisolated(unsafe) let shared = approximation
+        return try hosting.run(settings: settings) { engine in
+            let backend = TwoPartyBackend(engine: engine, profileName: profile.name)
+            return measure(op, shared, x, range, on: backend, ledger: engine.ledger, profile: profile, network: network).report
+        }.result
     }
 
     /// Shares `x`, runs the approximation under a scope named after the op, and reports
@@ -159,7 +165,8 @@ public enum OperationRunner {
     /// weights, uniform in ±1/√d) by the profile's linear-layer model. [B, T, d, d']: B
     /// independent products of two private operands, [B, T, d] · [B, d, d'] (attention's
     /// per-head QKᵀ and A·V), by the backend's private × private product.
-    static func matmul(shape: [Int], profile: ProtocolProfile, network: NetworkModel, inputRange: Interval?, seed: UInt64) throws -> OperationReport {
+    static func matmul(shape: [Int], profile: ProtocolProfile, network: NetworkModel, inputRange: Interval?, seed: UInt64,
+                       hosting: PartyHosting = .threads) throws -> OperationReport {
         guard shape.count == 3 || shape.count == 4 else {
             throw ApproximationError.invalidParameter("matmul takes --shape TxDxD' (activation × weights) or BxTxDxD' (B private × private products), got \(shape)")
         }
@@ -189,16 +196,18 @@ public enum OperationRunner {
         }
         var settings = profile.settings
         settings.seed = seed
-        let backend = TwoPartyBackend(engine: try TwoPartyEngine(settings: settings), profileName: profile.name)
-        backend.linearModel = profile.linear
         let linearMethod = switch profile.linear {
         case .beaver: "beaver"
         case .homomorphic: "homomorphic"
         case .analytic: "analytic"
         }
         let method = private2 ? "beaver" : linearMethod
-        return measureMatmul(shape, x, w, exact: exact, private2: private2, range: range, method: method,
-                             on: backend, ledger: backend.engine.ledger, profile: profile, network: network).report
+        return try hosting.run(settings: settings) { engine in
+            let backend = TwoPartyBackend(engine: engine, profileName: profile.name)
+            backend.linearModel = profile.linear
+            return measureMatmul(shape, x, w, exact: exact, private2: private2, range: range, method: method,
+                                 on: backend, ledger: engine.ledger, profile: profile, network: network).report
+        }.result
     }
 
     /// Runs one matmul on `backend` under the scope "matmul" and reports its costs and error.

@@ -5,17 +5,17 @@ import Tensors
 /// internals PISim does not run: OT-based comparisons, HE-based products, FSS keys). The
 /// value is the ideal functionality's, computed from the reconstructed inputs and split
 /// again with fresh dealer randomness, so later steps still run on real shares and errors
-/// stay measurable.
+/// stay measurable. Between two threads the reconstruction is a simulator-only exchange;
+/// a real transport refuses these profiles (`TwoPartySettings.executedStepByStep`).
 extension TwoPartyEngine {
     /// The clear ring elements of x (the simulator's view).
     func clearElements(_ x: SharedTensor) -> [UInt64] {
-        zip(x.share0, x.share1).map { ($0 &+ $1) & mask }
+        channel.reconstructWords((x.share0, x.share1), mask: mask)
     }
 
-    /// Fresh additive shares of clear ring elements.
+    /// Fresh additive shares of clear ring elements (party 0's view reads `values`).
     func reshared(_ values: [UInt64], shape: [Int], fractionalBits: Int) -> SharedTensor {
-        let (s0, s1) = dealer.share(values)
-        return SharedTensor(shape: shape, share0: s0, share1: s1, fractionalBits: fractionalBits)
+        SharedTensor(shape: shape, shares: dealer.share(values, count: shape.reduce(1, *)), fractionalBits: fractionalBits)
     }
 
     /// [x < 0] by an analytic comparison protocol.
@@ -50,7 +50,7 @@ extension TwoPartyEngine {
             let v = ring.signed(e)
             let floor = v >> Int64(m)
             let fraction = UInt64(bitPattern: v) & lowMask
-            let roundUp = (dealer.generator.next() & lowMask) < fraction
+            let roundUp = (dealer.values.next() & lowMask) < fraction
             return UInt64(bitPattern: floor + (roundUp ? 1 : 0)) & mask
         }
         return reshared(values, shape: x.shape, fractionalBits: x.fractionalBits - m)

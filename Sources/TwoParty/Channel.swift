@@ -1,5 +1,6 @@
 import Backend
 import CostModel
+import Foundation
 
 /// The one place where shares cross between the parties. Every opening of masked values is
 /// counted here, as a real implementation would send it: each party sends its share of
@@ -26,10 +27,84 @@ public final class Channel: @unchecked Sendable {
     /// it is independent of the secrets).
     public var transcript: [[UInt64]]?
 
-    public init(ledger: CostLedger, wireBytesPerElement: Int = 8, wireBytesPerBit: Int = 8) {
+    /// The parties this process holds, and for one party the transport to the other.
+    public let view: PartyView
+    public let transport: (any Transport)?
+    /// What a party does when its transport fails mid-protocol (the backend interface does
+    /// not throw): by default it prints the reason and exits with status 3.
+    public var onTransportFailure: @Sendable (TransportError) -> Never = Channel.exitOnFailure
+
+    /// - Parameters:
+    ///   - view: `.both` (simulated in one thread, no transport) or `.party(p)` with `transport`.
+    public init(ledger: CostLedger, wireBytesPerElement: Int = 8, wireBytesPerBit: Int = 8, view: PartyView = .both,
+                transport: (any Transport)? = nil) {
         self.ledger = ledger
         self.wireBytesPerElement = wireBytesPerElement
         self.wireBytesPerBit = wireBytesPerBit
+        self.view = view
+        self.transport = transport
+    }
+
+    /// The default transport failure: a clear message on stderr and a non-zero exit.
+    public static let exitOnFailure: @Sendable (TransportError) -> Never = { error in
+        FileHandle.standardError.write(Data("pisim: error: \(error.description)\n".utf8))
+        exit(3)
+    }
+
+    /// One flight over the transport (a view of one party only).
+    func flight(_ words: [UInt64], bytesPerWord: Int, kind: FrameKind) -> Flight {
+        guard let transport else { onTransportFailure(TransportError("a one-party view has no transport")) }
+        do { return try transport.exchange(words, bytesPerWord: bytesPerWord, kind: kind) } catch { onTransportFailure(error) }
+    }
+
+    /// Opens arrays of ring words or XOR-shared words in one round. With both parties in
+    /// this process the shares are combined in memory; with one, this party's shares of all
+    /// the arrays go to the peer in one frame and the peer's come back. The ledger records
+    /// the bytes each party put on the transport (both views record the same counts).
+    ///
+    /// - Parameters:
+    ///   - parts: (party 0 shares, party 1 shares) per opened array; the share of a party
+    ///     this view does not hold is empty.
+    public func open(_ kind: String, _ parts: [([UInt64], [UInt64])], bitsOnly: Bool = false, multiplications: Int = 0,
+                     multiplyAccumulates: Int = 0, combine: (UInt64, UInt64) -> UInt64) -> [[UInt64]] {
+        guard case .party(let me) = view else {
+            return openTogether(kind, parts, bitsOnly: bitsOnly, multiplications: multiplications,
+                                multiplyAccumulates: multiplyAccumulates, combine: combine)
+        }
+        let mine = parts.map { me == 0 ? $0.0 : $0.1 }
+        let perElement = bitsOnly ? wireBytesPerBit : wireBytesPerElement
+        let f = flight(mine.count == 1 ? mine[0] : mine.flatMap { $0 }, bytesPerWord: perElement, kind: .protocolStep)
+        var opened = [[UInt64]]()
+        opened.reserveCapacity(mine.count)
+        var offset = 0
+        f.words.withUnsafeBufferPointer { theirs in
+            for a in mine {
+                var out = [UInt64](repeating: 0, count: a.count)
+                a.withUnsafeBufferPointer { pa in
+                    // Combine in party order (both combinations used here commute anyway).
+                    for i in 0..<pa.count { out[i] = me == 0 ? combine(pa[i], theirs[offset + i]) : combine(theirs[offset + i], pa[i]) }
+                }
+                offset += a.count
+                opened.append(out)
+            }
+        }
+        transcript?.append(contentsOf: opened)
+        var sent = [0, 0]
+        sent[me] = f.bytesSent
+        sent[1 - me] = f.bytesReceived
+        ledger.record(CostEvent(kind: kind, elements: offset, bytesSent: sent, rounds: 1, multiplications: multiplications,
+                                multiplyAccumulates: multiplyAccumulates))
+        return opened
+    }
+
+    /// The clear sum of a shared array mod `mask + 1` as only a simulator can have it: a
+    /// one-party view swaps shares with its peer in a simulator-only frame, which the
+    /// ledger does not count (measuring error is not part of the protocol).
+    public func reconstructWords(_ shares: ([UInt64], [UInt64]), mask: UInt64) -> [UInt64] {
+        guard case .party(let me) = view else { return zip(shares.0, shares.1).map { ($0 &+ $1) & mask } }
+        let mine = me == 0 ? shares.0 : shares.1
+        let theirs = flight(mine, bytesPerWord: 8, kind: .simulator).words
+        return zip(mine, theirs).map { ($0 &+ $1) & mask }
     }
 
     /// Opens several masked arrays in one round: returns, for each, the element-wise
@@ -42,8 +117,9 @@ public final class Channel: @unchecked Sendable {
     ///   - bitsOnly: the opened values are single bits (charged `wireBytesPerBit`).
     ///   - multiplications: Beaver multiplications this opening consumes (for reports).
     ///   - multiplyAccumulates: local matrix-product work that follows the opening (compute).
-    public func open<Element>(_ kind: String, _ parts: [([Element], [Element])], bitsOnly: Bool = false, multiplications: Int = 0,
-                              multiplyAccumulates: Int = 0, combine: (Element, Element) -> Element) -> [[Element]] {
+    /// Both parties' shares are in this process (`view == .both`; a prime-field backend).
+    public func openTogether<Element>(_ kind: String, _ parts: [([Element], [Element])], bitsOnly: Bool = false, multiplications: Int = 0,
+                                      multiplyAccumulates: Int = 0, combine: (Element, Element) -> Element) -> [[Element]] {
         var elements = 0
         var opened = [[Element]]()
         opened.reserveCapacity(parts.count)
@@ -95,6 +171,9 @@ public final class Channel: @unchecked Sendable {
     /// protocols); false when one party's messages answer the other's (an HE product).
     public func charge(_ kind: String, elements: Int, bytesSent: [Int], rounds: Int, offlineBytes: Int = 0, simultaneous: Bool = true,
                        multiplyAccumulates: Int = 0) {
+        if transport is TCPTransport {
+            onTransportFailure(TransportError("\(kind) is priced from a formula (its messages are not executed), so it cannot run over TCP; run it with --transport threads"))
+        }
         var e = CostEvent(kind: kind, elements: elements, bytesSent: bytesSent, rounds: rounds, offlineBytes: offlineBytes,
                           multiplyAccumulates: multiplyAccumulates)
         e.simultaneous = simultaneous

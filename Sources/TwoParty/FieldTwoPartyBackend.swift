@@ -171,7 +171,7 @@ public final class FieldTwoPartyBackend<Ring: ModularRing>: ArithmeticBackend {
         let (a0, a1) = split(a, using: &dealer), (b0, b1) = split(b, using: &dealer), (c0, c1) = split(c, using: &dealer)
         // Open ε = x − a and δ = y − b in one round.
         let r = ring
-        let opened = channel.open("mul", [
+        let opened = channel.openTogether("mul", [
             (zip(x.share0, a0).map { r.subtract($0, $1) }, zip(x.share1, a1).map { r.subtract($0, $1) }),
             (zip(y.share0, b0).map { r.subtract($0, $1) }, zip(y.share1, b1).map { r.subtract($0, $1) }),
         ], multiplications: pairs.count) { r.add($0, $1) }

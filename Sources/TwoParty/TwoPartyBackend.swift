@@ -28,8 +28,8 @@ public final class TwoPartyBackend: ArithmeticBackend {
 
     public func constant(_ c: Double, shape: [Int]) -> SharedTensor {
         let count = shape.reduce(1, *)
-        let zeros = SharedTensor(shape: shape, share0: [UInt64](repeating: 0, count: count),
-                                 share1: [UInt64](repeating: 0, count: count), fractionalBits: engine.settings.fractionalBits)
+        let zeros = SharedTensor(shape: shape, shares: engine.perParty { _ in [UInt64](repeating: 0, count: count) },
+                                 fractionalBits: engine.settings.fractionalBits)
         return engine.addConstant(zeros, c)
     }
 
@@ -69,10 +69,15 @@ public final class TwoPartyBackend: ArithmeticBackend {
     }
     public func uniformRandom(shape: [Int]) -> SharedTensor { engine.uniformRandom(shape: shape) }
 
-    /// Applies a layout operation to both parties' shares alike.
+    /// Applies a layout operation to each held party's shares alike.
     func relayout(_ a: SharedTensor, _ op: (Tensor<UInt64>) -> Tensor<UInt64>) -> SharedTensor {
-        let s0 = op(Tensor(uncheckedShape: a.shape, scalars: a.share0)), s1 = op(Tensor(uncheckedShape: a.shape, scalars: a.share1))
-        return SharedTensor(shape: s0.shape, share0: s0.scalars, share1: s1.scalars, fractionalBits: a.fractionalBits)
+        var shape = a.shape
+        let r = engine.perParty { p in
+            let t = op(Tensor(uncheckedShape: a.shape, scalars: a[party: p]))
+            shape = t.shape
+            return t.scalars
+        }
+        return SharedTensor(shape: shape, shares: r, fractionalBits: a.fractionalBits)
     }
 
     public func columns(_ a: SharedTensor, from start: Int, count width: Int) -> SharedTensor {
@@ -81,9 +86,13 @@ public final class TwoPartyBackend: ArithmeticBackend {
 
     public func concatenatingColumns(_ a: SharedTensor, _ b: SharedTensor) -> SharedTensor {
         let (x, y) = engine.aligned(a, b)
-        let s0 = Tensor(uncheckedShape: x.shape, scalars: x.share0).concatenatingColumns(Tensor(uncheckedShape: y.shape, scalars: y.share0))
-        let s1 = Tensor(uncheckedShape: x.shape, scalars: x.share1).concatenatingColumns(Tensor(uncheckedShape: y.shape, scalars: y.share1))
-        return SharedTensor(shape: s0.shape, share0: s0.scalars, share1: s1.scalars, fractionalBits: x.fractionalBits)
+        var shape = x.shape
+        let r = engine.perParty { p in
+            let t = Tensor(uncheckedShape: x.shape, scalars: x[party: p]).concatenatingColumns(Tensor(uncheckedShape: y.shape, scalars: y[party: p]))
+            shape = t.shape
+            return t.scalars
+        }
+        return SharedTensor(shape: shape, shares: r, fractionalBits: x.fractionalBits)
     }
 
     public func rolled(_ a: SharedTensor, by shift: Int) -> SharedTensor { relayout(a) { $0.rolled(by: shift) } }
@@ -101,9 +110,12 @@ public final class TwoPartyBackend: ArithmeticBackend {
     }
 
     public func unstacked(_ a: SharedTensor, count: Int) -> [SharedTensor] {
-        let s0 = Tensor(uncheckedShape: a.shape, scalars: a.share0).unstacked(count)
-        let s1 = Tensor(uncheckedShape: a.shape, scalars: a.share1).unstacked(count)
-        return zip(s0, s1).map { SharedTensor(shape: $0.shape, share0: $0.scalars, share1: $1.scalars, fractionalBits: a.fractionalBits) }
+        let shape = Array(a.shape.dropFirst())
+        let n = a.count / max(count, 1)
+        func slice(_ s: [UInt64], _ i: Int) -> [UInt64] { s.isEmpty ? [] : Array(s[i * n ..< (i + 1) * n]) }
+        return (0..<count).map { i in
+            SharedTensor(shape: shape, share0: slice(a.share0, i), share1: slice(a.share1, i), fractionalBits: a.fractionalBits)
+        }
     }
 }
 

@@ -4,21 +4,10 @@ import CostModel
 import Foundation
 import Reports
 import Scenario
+import TwoParty
 
-/// `pisim op`: cost and error of one operation on one shape under a protocol profile.
-struct Op: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Cost and error of one operation, run share-level under a protocol profile.",
-        discussion: """
-        Example: pisim op softmax --shape 12x128x128 --protocol crypten --network wan --format json
-        Operations: \(ApproximationCatalog.methods.map(\.function).joined(separator: ", ")); the primitives
-        mul (x ⊙ y, two private operands), square, ltz (the sign test [x < 0]), add and scale (0.37·x, local); and matmul
-        (--shape TxDxD': the client's activation times the server's weights, by the profile's linear model;
-        --shape BxTxDxD': B products of two private operands, as attention's per-head QKᵀ and A·V).
-        A debug build (swift run) is about 20× slower than swift run -c release.
-        Profiles are the YAML files under protocols/ (or a path). Networks: \(NetworkModel.presets.map(\.name).joined(separator: ", ")).
-        """)
-
+/// What `pisim op` and `pisim party op` take: one operation, one shape, one profile.
+struct OpArguments: ParsableArguments {
     @Argument(help: "The operation (a catalog function).")
     var op: String
 
@@ -43,19 +32,61 @@ struct Op: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: String = "table"
 
-    func run() throws {
+    /// The request, checked.
+    func resolved() throws -> (dims: [Int], profile: ProtocolProfile, network: NetworkModel, range: Interval?) {
         guard ["table", "json"].contains(format) else { throw CommandFailure("--format must be table or json, got '\(format)'") }
         let dims = shape.lowercased().split(separator: "x").map { Int($0) }
         guard !dims.isEmpty, dims.allSatisfy({ ($0 ?? 0) > 0 }) else {
             throw CommandFailure("--shape must be positive extents joined by 'x' (e.g. 12x128x128), got '\(shape)'")
         }
+        let profile = try ProtocolProfile.load(protocolName).scalingCompute(by: computeScale)
+        return (dims.compactMap { $0 }, profile, try NetworkModel.preset(named: network), try inputRange.map { try Interval(parsing: $0) })
+    }
+
+    /// Runs it with the two parties where `hosting` puts them.
+    func report(hosting: PartyHosting) throws -> OperationReport {
+        let r = try resolved()
+        return try OperationRunner.run(op: op, shape: r.dims, profile: r.profile, network: r.network, inputRange: r.range, seed: seed, hosting: hosting)
+    }
+
+    func print(_ report: OperationReport) throws {
+        Swift.print(format == "json" ? try OperationOutput.json(report) : OperationOutput.table(report))
+    }
+}
+
+/// `pisim op`: cost and error of one operation on one shape under a protocol profile.
+struct Op: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Cost and error of one operation, run share-level under a protocol profile.",
+        discussion: """
+        Example: pisim op softmax --shape 12x128x128 --protocol crypten --network wan --format json
+        Operations: \(ApproximationCatalog.methods.map(\.function).joined(separator: ", ")); the primitives
+        mul (x ⊙ y, two private operands), square, ltz (the sign test [x < 0]), add and scale (0.37·x, local); and matmul
+        (--shape TxDxD': the client's activation times the server's weights, by the profile's linear model;
+        --shape BxTxDxD': B products of two private operands, as attention's per-head QKᵀ and A·V).
+        --transport tcp runs the two parties as two processes over localhost TCP and adds what the sockets
+        measured (bytes per party, flights, wall time) beside the prediction.
+        A debug build (swift run) is about 20× slower than swift run -c release.
+        Profiles are the YAML files under protocols/ (or a path). Networks: \(NetworkModel.presets.map(\.name).joined(separator: ", ")).
+        """)
+
+    @OptionGroup var arguments: OpArguments
+
+    @Option(help: "Where the two parties compute: threads (one thread each, the default), one-thread, or tcp (two processes over localhost TCP).")
+    var transport: String = "threads"
+
+    func run() throws {
+        guard let execution = PartyExecution(rawValue: transport) else {
+            throw CommandFailure("--transport must be \(PartyExecution.allCases.map(\.rawValue).joined(separator: ", ")), got '\(transport)'")
+        }
         try reportingErrors {
-            let profile = try ProtocolProfile.load(protocolName).scalingCompute(by: computeScale)
-            let net = try NetworkModel.preset(named: network)
-            let range = try inputRange.map { try Interval(parsing: $0) }
-            let report = try OperationRunner.run(op: op, shape: dims.compactMap { $0 }, profile: profile, network: net,
-                                                 inputRange: range, seed: seed)
-            print(format == "json" ? try OperationOutput.json(report) : OperationOutput.table(report))
+            if execution == .tcp {
+                let r = try arguments.resolved()
+                if let refusal = r.profile.realTransportRefusal { throw CommandFailure("--transport tcp: \(refusal)") }
+                try LocalParties.run(subcommand: "op", arguments: Array(CommandLine.arguments.dropFirst()))
+                return
+            }
+            try arguments.print(try arguments.report(hosting: execution == .oneThread ? .oneThread : .threads))
         }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Randomness
 import Reports
 import Scenario
+import TwoParty
 import Transformer
 
 /// The scenario keys every run-like command accepts as flags; each overrides the file's key,
@@ -36,6 +37,16 @@ struct ScenarioOptions: ParsableArguments {
     @Option(name: .customLong("max-runs"), help: "Sweeps larger than this ask for --yes.") var maxRuns = 32
     @Option(name: .customLong("max-memory"), help: "Refuse execute runs estimated to need more (e.g. 16G; default: half of physical memory).")
     var maxMemory: String?
+    @Option(help: "Where the two parties of an executed two-party run compute: threads (one thread each, the default), one-thread (both in one), or tcp (two processes over localhost TCP; see pisim party).")
+    var transport: String = "threads"
+
+    /// The --transport choice.
+    func execution() throws -> PartyExecution {
+        guard let e = PartyExecution(rawValue: transport) else {
+            throw CommandFailure("--transport must be \(PartyExecution.allCases.map(\.rawValue).joined(separator: ", ")), got '\(transport)'")
+        }
+        return e
+    }
 
     /// The document: the file (or nothing) with every flag applied over it.
     func document() throws -> ScenarioDocument {
@@ -113,9 +124,11 @@ struct ScenarioOptions: ParsableArguments {
     }
 
     /// Runs the `selected` ones of `runs`, with their indices.
-    func results(of runs: [Scenario], selected: (Int) -> Bool) throws -> [(index: Int, result: ScenarioResult)] {
+    func results(of runs: [Scenario], selected: (Int) -> Bool, hosting: PartyHosting? = nil) throws -> [(index: Int, result: ScenarioResult)] {
         var out = [(index: Int, result: ScenarioResult)]()
-        for (i, s) in runs.enumerated() where selected(i) {
+        let hosting = try hosting ?? (execution() == .oneThread ? .oneThread : .threads)
+        for (i, var s) in runs.enumerated() where selected(i) {
+            s.request.hosting = hosting
             let prefix = runs.count > 1 ? "[\(i + 1)/\(runs.count)] " : ""
             let hint = s.fidelity == .execute ? " (every value share- or ciphertext-level, \(s.request.model.layers) blocks; --fidelity estimate gives the same costs in milliseconds)" : ""
             Progress.line("\(prefix)\(s.label): \(s.request.model.name) \(s.request.architecture.rawValue) under \(s.request.profile.name), " +
@@ -183,6 +196,12 @@ struct Run: ParsableCommand {
     func run() throws {
         try output.validate()
         try reportingErrors {
+            if try options.execution() == .tcp {
+                guard shard == nil else { throw CommandFailure("--shard writes part files; run the parties of a shard with --transport threads") }
+                try LocalParties.checkTransport(try options.scenarios())
+                try LocalParties.run(subcommand: "run", arguments: Array(CommandLine.arguments.dropFirst()))
+                return
+            }
             guard let shard else {
                 try output.print(try options.results())
                 return

@@ -1,0 +1,97 @@
+import CostModel
+import Foundation
+
+/// How the two parties of a two-party execution run.
+public enum PartyExecution: String, Sendable, CaseIterable {
+    /// Both parties in one thread, their shares side by side (`PartyView.both`).
+    case oneThread = "one-thread"
+    /// Each party on its own thread, one engine each, joined by an `InProcessTransport`:
+    /// what a real run computes, on both cores.
+    case threads
+    /// Each party its own process, over TCP (`pisim party`; `pisim run --transport tcp`
+    /// starts both on localhost).
+    case tcp
+}
+
+/// Runs a computation as two parties on two threads joined by an in-process transport,
+/// each with its own engine and ledger, and returns both parties' results.
+public enum PartyThreads {
+    /// Stack of each party's thread (the model code recurses little, but keeps large frames).
+    static let stackSize = 64 << 20
+
+    /// - Parameters:
+    ///   - settings: the profile's settings (with the run's seed).
+    ///   - body: one party's computation on its engine (party 0 runs on the calling thread).
+    /// - Returns: party 0's and party 1's results, and their engines (ledgers, counters).
+    /// - Throws: the settings' `TwoPartyError`.
+    public static func run<R>(settings: TwoPartySettings, _ body: @escaping @Sendable (TwoPartyEngine) -> R) throws(TwoPartyError)
+        -> (results: (R, R), engines: (TwoPartyEngine, TwoPartyEngine)) {
+        let (t0, t1) = InProcessTransport.pair()
+        let e0 = try TwoPartyEngine(settings: settings, ledger: CostLedger(), view: .party(0), transport: t0)
+        let e1 = try TwoPartyEngine(settings: settings, ledger: CostLedger(), view: .party(1), transport: t1)
+        let box = ResultBox<R>()
+        nonisolated(unsafe) let done = NSCondition()
+        let thread = Thread {
+            let r = body(e1)
+            t1.close()
+            done.lock()
+            box.value = r
+            box.finished = true
+            done.broadcast()
+            done.unlock()
+        }
+        thread.stackSize = stackSize
+        thread.start()
+        let r0 = body(e0)
+        t0.close()
+        done.lock()
+        while !box.finished { done.wait() }
+        done.unlock()
+        // The condition's lock orders the write of `box.value` before this read.
+        return ((r0, box.value!), (e0, e1))
+    }
+}
+
+/// Carries party 1's result out of its thread.
+final class ResultBox<R>: @unchecked Sendable {
+    var value: R?
+    var finished = false
+}
+
+/// Where the parties of one two-party computation run, as a run request carries it.
+public enum PartyHosting: Sendable {
+    /// Both in this thread (`PartyView.both`).
+    case oneThread
+    /// One thread each in this process.
+    case threads
+    /// This process is one party; the other is across `transport` (TCP, `pisim party`).
+    case party(Int, any Transport)
+
+    public var execution: PartyExecution {
+        switch self {
+        case .oneThread: .oneThread
+        case .threads: .threads
+        case .party: .tcp
+        }
+    }
+
+    /// Runs `body` as the parties this hosting asks for.
+    ///
+    /// - Returns: the result and engine of the party that reports: party 0 in this
+    ///   process, or this process's own party.
+    /// - Throws: the settings' `TwoPartyError`.
+    public func run<R>(settings: TwoPartySettings, _ body: @escaping (TwoPartyEngine) -> R) throws(TwoPartyError) -> (result: R, engine: TwoPartyEngine) {
+        switch self {
+        case .oneThread:
+            let engine = try TwoPartyEngine(settings: settings)
+            return (body(engine), engine)
+        case .threads:
+            nonisolated(unsafe) let unsafeBody = body
+            let run = try PartyThreads.run(settings: settings) { unsafeBody($0) }
+            return (run.results.0, run.engines.0)
+        case let .party(p, transport):
+            let engine = try TwoPartyEngine(settings: settings, view: .party(p), transport: transport)
+            return (body(engine), engine)
+        }
+    }
+}
