@@ -96,10 +96,31 @@ public struct ChaChaRandom: RandomNumberGenerator, Sendable {
         return UInt64(littleEndian: value)
     }
 
-    /// Fills `buffer` with keystream words; faster than calling `next()` per element.
+    /// Fills `output` with the next keystream words — the words `next()` would return, in
+    /// order — four blocks at a time where it can.
     @inlinable
     public mutating func fill(_ output: UnsafeMutableBufferPointer<UInt64>) {
-        for i in output.indices { output[i] = next() }
+        guard let base = output.baseAddress else { return }
+        var i = 0
+        while i < output.count, position < 8 { base[i] = next(); i += 1 }
+        // Whole groups of four blocks (32 words) straight into the output.
+        while output.count - i >= 32 {
+            UnsafeMutableRawPointer(base + i).withMemoryRebound(to: UInt32.self, capacity: 64) {
+                core.fourBlocks(counter: nextCounter, into: $0)
+            }
+            nextCounter &+= 4
+            i += 32
+        }
+        while i < output.count { base[i] = next(); i += 1 }
+    }
+
+    /// The next `count` keystream words, each ANDed with `mask`.
+    @inlinable
+    public mutating func words(_ count: Int, mask: UInt64 = .max) -> [UInt64] {
+        var out = [UInt64](repeating: 0, count: count)
+        out.withUnsafeMutableBufferPointer { fill($0) }
+        if mask != .max { for i in 0..<count { out[i] &= mask } }
+        return out
     }
 }
 

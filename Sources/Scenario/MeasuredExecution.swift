@@ -15,7 +15,8 @@ public struct MeasuredExecution: Sendable, Codable, Equatable {
     /// Every byte each party wrote: protocol frames with their 9-byte headers, the
     /// simulator-only frames (reconstructions for measuring error), handshake and closing.
     public var wireBytesSent: [Int]
-    /// Wall seconds of the computation, from the handshake to its last flight, per party.
+    /// Wall seconds of each party's two-party computation (input sharing to the reveal of
+    /// the output; the clear reference pass and weight generation are not in it).
     public var wallSeconds: [Double]
 
     /// The computation's wall time: the slower party's.

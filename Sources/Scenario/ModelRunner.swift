@@ -71,6 +71,9 @@ public struct RunReport: Sendable {
     public var accuracy: AccuracyReport?
     /// Runs over a real transport: the parties' socket counters and wall time.
     public var measured: MeasuredExecution?
+    /// Wall seconds of the two-party part in this process (not reported: it varies run to
+    /// run; `pisim party` puts it in `measured`).
+    public var partySeconds: Double?
 
     public var fidelity: Fidelity { accuracy == nil ? .estimate : .execute }
 
@@ -135,6 +138,7 @@ public enum ModelRunner {
         let ledger: CostLedger
         let output: Tensor<Double>
         var failure: String?
+        var partySeconds: Double?
         if let ckks = r.profile.ckks {
             let b = try ckks.backend(seed: r.seed)
             output = b.reveal(ckksForward(model, input: input, on: b, request: r, trace: &trace, progress: progress, observe: recorder.observe))
@@ -154,15 +158,20 @@ public enum ModelRunner {
                 let h = r.includeEmbeddings ? model.embed(x, on: b) : x
                 var partyTrace = [NonlinearityCall]()
                 let reports = engine.view.holds(0)
-                let observe: ForwardObserver = reports ? reporter.observe : { _ in }
+                // Over a real transport every reconstruction for a per-nonlinearity error
+                // would be traffic on the link the run measures: only the output is revealed.
+                let observe: ForwardObserver? = r.hosting.execution == .tcp ? nil : reports ? reporter.observe : { _ in }
                 return b.reveal(model.forward(h, on: b, trace: &partyTrace, progress: reports ? progress : nil, observe: observe))
             }
             output = run.result
             ledger = run.engine.ledger
+            partySeconds = run.seconds
         }
         let errors = zip(output.scalars, reference.scalars).map { abs($0 - $1) }
-        return try report(r, ledger: ledger, maxAbsoluteError: errors.max() ?? 0,
-                      meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)), failure: failure, accuracy: recorder.report)
+        var report = try report(r, ledger: ledger, maxAbsoluteError: errors.max() ?? 0,
+                                meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)), failure: failure, accuracy: recorder.report)
+        report.partySeconds = partySeconds
+        return report
     }
 
     /// The request's weights: its file (checked against the shape and the context length)

@@ -35,6 +35,8 @@ public struct OperationReport: Sendable {
     public var errorIsIdeal = false
     /// Runs over a real transport: the parties' socket counters and wall time.
     public var measured: MeasuredExecution?
+    /// Wall seconds of the two-party part in this process (not reported; see `RunReport.partySeconds`).
+    public var partySeconds: Double?
 }
 
 /// What a CKKS run spent.
@@ -123,10 +125,10 @@ public enum OperationRunner {
             return measure(op, approximation, x, range, on: backend, ledger: backend.ledger, profile: profile, network: network).report
         }
         nonisolated(unsafe) let shared = approximation
-        return try hosting.run(settings: settings) { engine in
+        return withPartySeconds(try hosting.run(settings: settings) { engine in
             let backend = TwoPartyBackend(engine: engine, profileName: profile.name)
             return measure(op, shared, x, range, on: backend, ledger: engine.ledger, profile: profile, network: network).report
-        }.result
+        })
     }
 
     /// Shares `x`, runs the approximation under a scope named after the op, and reports
@@ -202,12 +204,12 @@ public enum OperationRunner {
         case .analytic: "analytic"
         }
         let method = private2 ? "beaver" : linearMethod
-        return try hosting.run(settings: settings) { engine in
+        return withPartySeconds(try hosting.run(settings: settings) { engine in
             let backend = TwoPartyBackend(engine: engine, profileName: profile.name)
             backend.linearModel = profile.linear
             return measureMatmul(shape, x, w, exact: exact, private2: private2, range: range, method: method,
                                  on: backend, ledger: engine.ledger, profile: profile, network: network).report
-        }.result
+        })
     }
 
     /// Runs one matmul on `backend` under the scope "matmul" and reports its costs and error.
@@ -232,6 +234,13 @@ public enum OperationRunner {
                                      homomorphic: nil)
         report.byKind = kindTotals(ledger)
         return (report, y)
+    }
+
+    /// The report of a two-party run with the wall time of its two-party part.
+    static func withPartySeconds(_ run: (result: OperationReport, engine: TwoPartyEngine, seconds: Double)) -> OperationReport {
+        var r = run.result
+        r.partySeconds = run.seconds
+        return r
     }
 
     /// One run of one operation: the peer's fixed cost of starting a computation (SPU

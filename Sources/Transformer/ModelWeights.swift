@@ -19,6 +19,9 @@ public struct ModelWeights: Sendable {
 
     public let shape: ModelShape
     public let source: Source
+    /// Matrices made once and shared by every pass over these weights (the clear
+    /// reference and both parties' threads), up to `WeightCache.defaultCapacity` bytes.
+    let cache = WeightCache()
 
     public init(shape: ModelShape, seed: UInt64, standardDeviation: Double = 0.02) {
         self.shape = shape
@@ -88,6 +91,12 @@ public struct ModelWeights: Sendable {
     /// The matrix `name` of block `layer` ([rows × columns]): "q", "k", "v", "o", "ffn.in",
     /// "ffn.out", or "wte" / "wte.T" (layer −1).
     public func matrix(_ name: String, layer: Int, rows: Int, columns: Int) -> WeightMatrix {
+        let made = uncachedMatrix(name, layer: layer, rows: rows, columns: columns), cache = cache
+        let key = "\(name)|\(layer)|\(rows)|\(columns)"
+        return WeightMatrix(rows: rows, columns: columns) { cache.value(key) { made.values } }
+    }
+
+    func uncachedMatrix(_ name: String, layer: Int, rows: Int, columns: Int) -> WeightMatrix {
         switch source {
         case let .seeded(seed, sd): return Self.seededMatrix(name, layer: layer, rows: rows, columns: columns, seed: seed, standardDeviation: sd)
         case let .file(file, prefix):
@@ -182,5 +191,38 @@ public struct ModelWeights: Sendable {
             for i in 0..<f where bin.scalars[i] != 0 { for j in 0..<d { out[j] += bin.scalars[i] * w.scalars[i * d + j] } }
         }
         return Tensor(uncheckedShape: [d], scalars: out.map { $0 / alpha })
+    }
+}
+
+/// Weight matrices by name, made once: thread-safe (a recursive lock, since one matrix may
+/// be made from others: the fused AERO FFN), bounded in bytes, oldest out first.
+final class WeightCache: @unchecked Sendable {
+    /// Bytes of Double matrices kept at most (512 MiB: one GPT-2 small block is 57 MB).
+    static let defaultCapacity = 512 << 20
+
+    let lock = NSRecursiveLock()
+    var entries = [String: Tensor<Double>]()
+    var order = [String]()
+    var bytes = 0
+    let capacity: Int
+
+    init(capacity: Int = WeightCache.defaultCapacity) { self.capacity = capacity }
+
+    /// The cached matrix for `key`, made by `make` (once) when absent.
+    func value(_ key: String, _ make: () -> Tensor<Double>) -> Tensor<Double> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let hit = entries[key] { return hit }
+        let t = make()
+        let size = t.count * MemoryLayout<Double>.size
+        guard size <= capacity else { return t }
+        while bytes + size > capacity, !order.isEmpty {
+            let old = order.removeFirst()
+            bytes -= (entries.removeValue(forKey: old)?.count ?? 0) * MemoryLayout<Double>.size
+        }
+        entries[key] = t
+        order.append(key)
+        bytes += size
+        return t
     }
 }

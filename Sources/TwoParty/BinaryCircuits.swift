@@ -129,7 +129,7 @@ extension TwoPartyEngine {
         let count = shape.reduce(1, *)
         let bits = f
         // Bit j of value i is word (i·f + j): the XOR of the two parties' coins.
-        let words = perParty { p in (0..<(count * bits)).map { _ in localCoins[p].next() & 1 } }
+        let words = perParty { p in localCoins[p].words(count * bits, mask: 1) }
         let asArithmetic = bitToArithmetic(BinarySharedTensor(shape: [count * bits], shares: words))
         let m = mask
         let s = perParty { p in

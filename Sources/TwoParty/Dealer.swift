@@ -13,10 +13,10 @@ public typealias SharePair = ([UInt64], [UInt64])
 ///
 /// The layout is CrypTen's trusted first party (`TrustedFirstParty`): party 1's share of
 /// every correlated value is drawn from a stream it shares with party 0, and party 0, which
-/// alone draws the values themselves, holds value − share1. So party 1 never computes a
-/// product (a matrix triple's C = A·B is party 0's work alone), and a one-party view of
-/// either party draws exactly its own shares — the `seeded` dealer mode: fast and
-/// reproducible, not secure (party 0 knows every value), and the report says so.
+/// alone draws the values themselves, holds value − share1. A one-party view of either
+/// party draws only what it needs — the `seeded` dealer mode: fast and reproducible, not
+/// secure (party 0 knows every value), and the report says so. The exception is the
+/// matrix triple, whose product C = A·B both parties' threads share (`matrixTriple`).
 ///
 /// Communicating the shares is offline cost, charged per element at the rate the profile
 /// gives (0 for CrypTen's PRZS-based TFP, which derives them from shared seeds).
@@ -26,6 +26,10 @@ public final class Dealer: @unchecked Sendable {
     var values: ChaChaRandom
     /// Party 1's shares: the stream both parties draw.
     var partyOneShares: ChaChaRandom
+    /// Matrix triples' A and B, and the shares of C that party 0 holds as drawn: streams
+    /// both parties draw (`matrixTriple`).
+    var matrixValues: ChaChaRandom
+    var partyZeroShares: ChaChaRandom
     let ledger: CostLedger
     /// Offline bytes charged per generated correlated element.
     public let offlineBytesPerElement: Int
@@ -36,6 +40,8 @@ public final class Dealer: @unchecked Sendable {
         self.ring = ring
         values = ChaChaRandom(seed: seed, stream: 0xDEA1)
         partyOneShares = ChaChaRandom(seed: seed, stream: 0xDEA2)
+        matrixValues = ChaChaRandom(seed: seed, stream: 0xDEA3)
+        partyZeroShares = ChaChaRandom(seed: seed, stream: 0xDEA4)
         self.ledger = ledger
         self.offlineBytesPerElement = offlineBytesPerElement
         self.view = view
@@ -52,18 +58,11 @@ public final class Dealer: @unchecked Sendable {
     /// n uniform ring elements from the value stream (party 0's view only; [] otherwise).
     func uniform(_ n: Int) -> [UInt64] {
         guard computesValues else { return [] }
-        var out = [UInt64](repeating: 0, count: n)
-        let mask = ring.mask
-        for i in 0..<n { out[i] = values.next() & mask }
-        return out
+        return values.words(n, mask: ring.mask)
     }
 
     /// Party 1's next n shares (`mask` applied).
-    func partyOneWords(_ n: Int, mask: UInt64) -> [UInt64] {
-        var out = [UInt64](repeating: 0, count: n)
-        for i in 0..<n { out[i] = partyOneShares.next() & mask }
-        return out
-    }
+    func partyOneWords(_ n: Int, mask: UInt64) -> [UInt64] { partyOneShares.words(n, mask: mask) }
 
     /// Splits `n` values into additive shares: party 1's drawn, party 0's value − share1.
     /// `values` is read only by a view that holds party 0 (others may pass []).
@@ -111,27 +110,55 @@ public final class Dealer: @unchecked Sendable {
         return (share(a, count: n), share(a.map { ($0 &* $0) & mask }, count: n))
     }
 
-    /// A matrix triple (A, B, C = A·B) for [m×k]·[k×n], batched `batch` times (B shared if `sharedRight`).
+    /// A matrix triple (A, B, C = A·B) for [m×k]·[k×n], batched `batch` times (B shared if
+    /// `sharedRight`).
+    ///
+    /// C = A·B is the dealer's one large product; so that both parties' threads share it,
+    /// A and B come from a stream both parties draw (the seeded dealer is not secure
+    /// anyway) and C's rows are split: party 1 computes the first half and holds
+    /// C − share0 there (share0 drawn from a stream both draw), party 0 the second half
+    /// and holds C − share1.
     func matrixTriple(batch: Int, m: Int, k: Int, n: Int, sharedRight: Bool) -> (a: SharePair, b: SharePair, c: SharePair) {
         let countA = batch * m * k, countB = (sharedRight ? 1 : batch) * k * n, countC = batch * m * n
-        let a = uniform(countA), b = uniform(countB)
-        var c = [UInt64]()
-        if computesValues {
-            let shapeA = [batch, m, k], shapeB = sharedRight ? [k, n] : [batch, k, n]
-            c = ((try? Tensor(uncheckedShape: shapeA, scalars: a).matmul(Tensor(uncheckedShape: shapeB, scalars: b)))?.scalars) ?? []
-            let mask = ring.mask
-            for i in 0..<c.count { c[i] &= mask }
+        let mask = ring.mask
+        let a = matrixValues.words(countA, mask: mask), b = matrixValues.words(countB, mask: mask)
+        let rows = batch * m, split = rows / 2
+        // Row r < split: share0 drawn, share1 = C − share0 (party 1's work); r ≥ split: the reverse.
+        let drawn0 = partyZeroShares.words(split * n, mask: mask), drawn1 = partyOneWords((rows - split) * n, mask: mask)
+        func cRows(_ range: Range<Int>) -> [UInt64] {
+            var out = [UInt64](repeating: 0, count: range.count * n)
+            var r = range.lowerBound
+            while r < range.upperBound {
+                let t = r / m, i = r % m, take = min(m - i, range.upperBound - r)
+                let aPart = Tensor(uncheckedShape: [take, k], scalars: Array(a[(t * m + i) * k ..< (t * m + i + take) * k]))
+                let bBase = sharedRight ? 0 : t * k * n
+                let bPart = Tensor(uncheckedShape: [k, n], scalars: Array(b[bBase ..< bBase + k * n]))
+                let product = ((try? aPart.matmul(bPart))?.scalars) ?? []
+                let o = (r - range.lowerBound) * n
+                for q in 0..<product.count { out[o + q] = product[q] & mask }
+                r += take
+            }
+            return out
+        }
+        var c0 = [UInt64](), c1 = [UInt64]()
+        if view.holds(0) {
+            let upper = cRows(split..<rows)
+            c0 = drawn0 + zip(upper, drawn1).map { ($0 &- $1) & mask }
+        }
+        if view.holds(1) {
+            let lower = cRows(0..<split)
+            c1 = zip(lower, drawn0).map { ($0 &- $1) & mask } + drawn1
         }
         chargeOffline("matrix-triple", elements: countA + countB + countC)
-        return (share(a, count: countA), share(b, count: countB), share(c, count: countC))
+        return (share(a, count: countA), share(b, count: countB), (c0, c1))
     }
 
     /// A binary AND triple on 64-bit words: (a, b, a & b), XOR-shared.
     func andTriple(_ n: Int) -> (a: SharePair, b: SharePair, c: SharePair) {
         var a = [UInt64](), b = [UInt64](), c = [UInt64]()
         if computesValues {
-            a = (0..<n).map { _ in values.next() }
-            b = (0..<n).map { _ in values.next() }
+            a = values.words(n)
+            b = values.words(n)
             c = zip(a, b).map { $0 & $1 }
         }
         chargeOffline("and-triple", elements: n)
@@ -141,7 +168,7 @@ public final class Dealer: @unchecked Sendable {
     /// Random bits, XOR-shared (in bit 0 of a word; the other bits of the two words are
     /// equal and random) and additively shared as integers.
     func randomBits(_ n: Int) -> (binary: SharePair, arithmetic: SharePair) {
-        let bits = computesValues ? (0..<n).map { _ in values.next() & 1 } : []
+        let bits = computesValues ? values.words(n, mask: 1) : []
         chargeOffline("random-bit", elements: n)
         return (xorShare(bits, count: n), share(bits, count: n))
     }

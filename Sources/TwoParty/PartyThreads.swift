@@ -80,18 +80,28 @@ public enum PartyHosting: Sendable {
     /// - Returns: the result and engine of the party that reports: party 0 in this
     ///   process, or this process's own party.
     /// - Throws: the settings' `TwoPartyError`.
-    public func run<R>(settings: TwoPartySettings, _ body: @escaping (TwoPartyEngine) -> R) throws(TwoPartyError) -> (result: R, engine: TwoPartyEngine) {
+    ///   `seconds` is the wall time of `body` in the reporting party (over TCP, the
+    ///   protocol's wall time as this party saw it).
+    public func run<R>(settings: TwoPartySettings, _ body: @escaping (TwoPartyEngine) -> R) throws(TwoPartyError)
+        -> (result: R, engine: TwoPartyEngine, seconds: Double) {
         switch self {
         case .oneThread:
             let engine = try TwoPartyEngine(settings: settings)
-            return (body(engine), engine)
+            return Self.timed(engine) { body(engine) }
         case .threads:
             nonisolated(unsafe) let unsafeBody = body
+            let started = Date()
             let run = try PartyThreads.run(settings: settings) { unsafeBody($0) }
-            return (run.results.0, run.engines.0)
+            return (run.results.0, run.engines.0, Date().timeIntervalSince(started))
         case let .party(p, transport):
             let engine = try TwoPartyEngine(settings: settings, view: .party(p), transport: transport)
-            return (body(engine), engine)
+            return Self.timed(engine) { body(engine) }
         }
+    }
+
+    static func timed<R>(_ engine: TwoPartyEngine, _ body: () -> R) -> (result: R, engine: TwoPartyEngine, seconds: Double) {
+        let started = Date()
+        let r = body()
+        return (r, engine, Date().timeIntervalSince(started))
     }
 }

@@ -75,8 +75,7 @@ public final class TwoPartyEngine: @unchecked Sendable {
         // The largest integer below 2^(k−1) that a Double holds (2^(k−1) − 1 rounds up for k ≥ 55).
         let limit = Double(sign: .plus, exponent: settings.ringBits - 1, significand: 1).nextDown.rounded(.down)
         let n = x.count, m = mask
-        var s1 = [UInt64](repeating: 0, count: n)
-        for i in 0..<n { s1[i] = inputShares.next() & m }
+        let s1 = inputShares.words(n, mask: m)
         var s0 = [UInt64]()
         if view.holds(0) {
             s0 = [UInt64](repeating: 0, count: n)

@@ -20,6 +20,12 @@ struct OpArguments: ParsableArguments {
     @Option(help: "Network preset.")
     var network: String = "lan"
 
+    @Option(name: .customLong("rtt-ms"), help: "Round-trip time in milliseconds, over the preset's.")
+    var rttMilliseconds: Double?
+
+    @Option(name: .customLong("bandwidth-mbit"), help: "Bandwidth in megabits (10^6 bits) per second, over the preset's.")
+    var bandwidthMegabits: Double?
+
     @Option(name: .customLong("input-range"), parsing: .unconditional, help: "Draw inputs uniformly from LOWER:UPPER.")
     var inputRange: String?
 
@@ -40,7 +46,13 @@ struct OpArguments: ParsableArguments {
             throw CommandFailure("--shape must be positive extents joined by 'x' (e.g. 12x128x128), got '\(shape)'")
         }
         let profile = try ProtocolProfile.load(protocolName).scalingCompute(by: computeScale)
-        return (dims.compactMap { $0 }, profile, try NetworkModel.preset(named: network), try inputRange.map { try Interval(parsing: $0) })
+        var net = try NetworkModel.preset(named: network)
+        if rttMilliseconds != nil || bandwidthMegabits != nil {
+            net = try NetworkModel(name: "custom", bandwidthBitsPerSecond: (bandwidthMegabits ?? net.bandwidthBitsPerSecond / 1e6) * 1e6,
+                                   roundTripSeconds: (rttMilliseconds ?? net.roundTripSeconds * 1000) / 1000, duplex: net.duplex,
+                                   source: "--rtt-ms / --bandwidth-mbit over the \(net.name) preset")
+        }
+        return (dims.compactMap { $0 }, profile, net, try inputRange.map { try Interval(parsing: $0) })
     }
 
     /// Runs it with the two parties where `hosting` puts them.

@@ -76,15 +76,15 @@ struct PartyOp: ParsableCommand {
             if let refusal = r.profile.realTransportRefusal { throw CommandFailure(refusal) }
             let identity = (["op"] + PartyOptions.computationArguments() + [r.profile.textSHA256]).joined(separator: "\u{1F}")
             let transport = try party.connect(identity: identity)
-            let before = transport.counters, started = Date()
+            let before = transport.counters
             var report = try arguments.report(hosting: .party(party.role, transport))
-            report.measured = try measuredClose(transport, before: before, started: started)
+            report.measured = try measuredClose(transport, before: before, seconds: report.partySeconds ?? 0)
             try arguments.print(report)
         }
     }
 
-    func measuredClose(_ t: TCPTransport, before: TransportCounters, started: Date) throws -> MeasuredExecution {
-        do { return try MeasuredExecution.close(t, role: party.role, before: before, wallSeconds: Date().timeIntervalSince(started)) } catch {
+    func measuredClose(_ t: TCPTransport, before: TransportCounters, seconds: Double) throws -> MeasuredExecution {
+        do { return try MeasuredExecution.close(t, role: party.role, before: before, wallSeconds: seconds) } catch {
             throw CommandFailure("party \(party.role): \(error.description)")
         }
     }
@@ -107,12 +107,12 @@ struct PartyRun: ParsableCommand {
             let transport = try party.connect(identity: identity)
             var results = [ScenarioResult]()
             for (i, run) in runs.enumerated() {
-                let before = transport.counters, started = Date()
+                let before = transport.counters
                 var result = try options.results(of: [run], selected: { _ in true }, hosting: .party(party.role, transport))[0].result
                 if run.fidelity == .execute {
                     do throws(TransportError) {
                         result.report.measured = try MeasuredExecution.close(transport, role: party.role, before: before,
-                                                                             wallSeconds: Date().timeIntervalSince(started))
+                                                                             wallSeconds: result.report.partySeconds ?? 0)
                     } catch { throw CommandFailure("party \(party.role), run \(i + 1): \(error.description)") }
                 }
                 results.append(result)
