@@ -119,10 +119,10 @@ def relay(listen_port, target_port, rtt_ms, mbit):
     return server
 
 
-def workload_args(name, rtt_ms, mbit):
-    network = ["--set", f"network.rtt_ms={rtt_ms}", "--set", f"network.bandwidth_mbps={mbit}"]
+def workload_args(name, rtt_ms, mbit, compute_scale=1.0):
+    network = ["--set", f"network.rtt_ms={rtt_ms}", "--set", f"network.bandwidth_mbps={mbit}", "--compute-scale", f"{compute_scale:.6g}"]
     if name == "softmax":
-        return ["op", "softmax", "--shape", "12x128x128", "--protocol", "crypten",
+        return ["op", "softmax", "--shape", "12x128x128", "--protocol", "crypten", "--compute-scale", f"{compute_scale:.6g}",
                 "--rtt-ms", str(rtt_ms), "--bandwidth-mbit", str(mbit), "--format", "json"]
     if name == "block":
         return ["run", "--model", "gpt2-small", "--arch", "baseline", "--protocol", "crypten", "--seq", "32",
@@ -130,24 +130,27 @@ def workload_args(name, rtt_ms, mbit):
     raise SystemExit(f"unknown workload {name}")
 
 
-def measure(pisim, name, rtt_ms, mbit):
+def measure(pisim, name, rtt_ms, mbit, compute_scale=1.0):
+    """One run across the relay (rtt_ms None: straight over loopback, no relay)."""
     p0, pr = free_port(), free_port()
-    server = relay(pr, p0, rtt_ms, mbit)
-    args = workload_args(name, rtt_ms, mbit)
+    server = relay(pr, p0, rtt_ms, mbit) if rtt_ms is not None else None
+    if rtt_ms is None:
+        pr, rtt_ms, mbit = p0, 0, 1e7
+    args = workload_args(name, rtt_ms, mbit, compute_scale)
     party0 = subprocess.Popen([pisim, "party"] + args + ["--role", "0", "--peer", f"127.0.0.1:{p0}"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     party1 = subprocess.Popen([pisim, "party"] + args + ["--role", "1", "--peer", f"127.0.0.1:{pr}"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     out, err0 = party0.communicate()
     _, err1 = party1.communicate()
-    server.close()
+    if server:
+        server.close()
     if party0.returncode or party1.returncode:
         raise SystemExit(f"{name} at {rtt_ms} ms / {mbit} Mbit failed:\n{err0}\n{err1}")
     report = json.loads(out)
     if "totals" in report:   # pisim run
         t, measured = report["totals"], report["measured"]
-        lat = t["latency"]
-        predicted = {"total": t["latency_s"], "rounds": lat["round_trips_s"], "transfer": lat["transfer_s"], "compute": lat["compute_s"]}
+        predicted = {"total": t["latency_s"], "rounds": t["round_trips_s"], "transfer": t["transfer_s"], "compute": t["compute_s"]}
     else:                    # pisim op
         measured = report["measured"]
         lat = report["latency"]
@@ -165,12 +168,19 @@ def main():
         raise SystemExit(f"{a.pisim} not found: run `swift build -c release` first, or pass --pisim")
     points = [tuple(float(v) for v in p.split(":")) for p in a.points.split(",")]
     print(f"machine: {os.cpu_count()} cores; relay chunk {CHUNK} B; measured = slower party's wall time of the two-party part")
+    print("compute: the profile's figures are CrypTen 0.4.1's on this machine; PISim's own parties compute at a different")
+    print("speed, so each workload is first run straight over loopback (no relay, no delay) and the compute term rescaled")
+    print("to that wall time (--compute-scale); the network terms are then the prediction under test.")
     print()
-    print("| workload | RTT | bandwidth | measured wall | predicted | = rounds + transfer + compute | measured / predicted | socket bytes = ledger | flights = rounds |")
+    print("| workload | RTT | bandwidth | measured wall | predicted | = round trips + transfer + compute | measured / predicted | socket bytes = ledger | flights = rounds |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name in a.workloads.split(","):
+        m, p = measure(a.pisim, name, None, None)
+        scale = max(m["wall_s"]) / p["compute"] if p["compute"] > 0 else 1.0
+        print(f"| {name} | loopback | – | {max(m['wall_s']):.2f} s | {p['total']:.2f} s (CrypTen's compute) | "
+              f"compute scale {scale:.2f} | – | {'yes' if m['bytes_equal_ledger'] else 'NO'} | {'yes' if m['flights_equal_rounds'] else 'NO'} |", flush=True)
         for rtt, mbit in points:
-            m, p = measure(a.pisim, name, rtt, mbit)
+            m, p = measure(a.pisim, name, rtt, mbit, scale)
             wall = max(m["wall_s"])
             print(f"| {name} | {rtt:g} ms | {mbit:g} Mbit/s | {wall:.2f} s | {p['total']:.2f} s | "
                   f"{p['rounds']:.2f} + {p['transfer']:.2f} + {p['compute']:.2f} s | {wall / p['total']:.2f} | "

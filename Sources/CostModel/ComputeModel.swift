@@ -1,6 +1,6 @@
 /// Seconds a peer implementation computes for each recorded event, from per-primitive
 /// timings of that peer on a stated machine: the `compute` term of every two-party
-/// latency (`latency = rounds × RTT + transfer + compute`).
+/// latency (`latency = round trips + transfer + compute`).
 ///
 /// For one event of kind K, compute = (`perEvent[K]` + `perRound[K]` × rounds +
 /// `perElement[K]` × elements + `perMultiplyAccumulate` × multiply-accumulates) × `scale`.

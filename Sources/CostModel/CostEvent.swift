@@ -31,6 +31,11 @@ public struct CostEvent: Sendable, Hashable, Codable {
     /// then the answer). On a full-duplex link the first takes max(bytes sent) ÷ bandwidth,
     /// the second the sum.
     public var simultaneous = true
+    /// Whether each of its rounds is one flight each way at the same time (an opening: both
+    /// parties send, then both read), which costs one one-way delay, RTT/2 — measured over
+    /// an emulated link (README, "Two parties over a real network"). Other rounds (cited
+    /// protocols' rounds, an HE query and its answer) are charged a whole round trip.
+    public var oneWayRounds = false
     /// Parallel group and branch, when the operation ran inside `CostLedger.parallel`.
     public var parallelGroup: Int?
     public var parallelBranch: Int?
@@ -59,4 +64,7 @@ public struct CostEvent: Sendable, Hashable, Codable {
     /// Bytes that take link time on a full-duplex link: the larger party's for a
     /// simultaneous exchange, both parties' for a sequential one.
     @inlinable public var fullDuplexBytes: Int { simultaneous ? bytesSent.max() ?? 0 : totalBytes }
+
+    /// Its rounds in round trips: half a round trip each for one-way rounds.
+    @inlinable public var roundTrips: Double { Double(rounds) * (oneWayRounds ? 0.5 : 1) }
 }

@@ -109,6 +109,10 @@ public struct CostTotals: Sendable, Hashable, Codable {
     public var rounds = 0
     /// Rounds when each parallel group costs only its longest branch.
     public var batchedRounds = 0
+    /// The latency of the rounds in round trips (`CostEvent.roundTrips`: an opening's round
+    /// is half of one), batched like `batchedRounds`; `roundTripsSequential` unbatched.
+    public var batchedRoundTrips = 0.0
+    public var roundTripsSequential = 0.0
     public var multiplications = 0
     public var offlineBytes = 0
     public var elements = 0
@@ -126,6 +130,7 @@ public struct CostTotals: Sendable, Hashable, Codable {
 
     public init(_ events: [CostEvent]) {
         var branchRounds = [Int: [Int: Int]]()
+        var branchTrips = [Int: [Int: Double]]()
         for e in events {
             for (i, b) in e.bytesSent.enumerated() {
                 if i < bytesSent.count { bytesSent[i] = bytesSent[i].saturatingAdding(b) } else { bytesSent.append(b) }
@@ -143,13 +148,17 @@ public struct CostTotals: Sendable, Hashable, Codable {
             rescales = rescales.saturatingAdding(e.rescales)
             computeSeconds += e.computeSeconds
             multiplyAccumulates = multiplyAccumulates.saturatingAdding(e.multiplyAccumulates)
+            roundTripsSequential += e.roundTrips
             if let g = e.parallelGroup, let b = e.parallelBranch {
                 branchRounds[g, default: [:]][b, default: 0] = branchRounds[g, default: [:]][b, default: 0].saturatingAdding(e.rounds)
+                branchTrips[g, default: [:]][b, default: 0] += e.roundTrips
             } else {
                 batchedRounds = batchedRounds.saturatingAdding(e.rounds)
+                batchedRoundTrips += e.roundTrips
             }
         }
         for (_, branches) in branchRounds { batchedRounds = batchedRounds.saturatingAdding(branches.values.max() ?? 0) }
+        for g in branchTrips.keys.sorted() { batchedRoundTrips += branchTrips[g]?.values.max() ?? 0 }
     }
 
     /// Counts at or above this are reported as too large: 2^62, half of `Int.max`, so any

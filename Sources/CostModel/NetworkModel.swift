@@ -1,7 +1,9 @@
 /// A network between the two parties: bandwidth, round-trip time and whether the link
 /// carries both directions at once, with the source of the figures.
 ///
-/// Latency = rounds × RTT + transfer + compute, each term reported. On a full-duplex link
+/// Latency = round trips + transfer + compute, each term reported. An opening's round (both
+/// parties send at once, then read) costs the one-way delay RTT/2 — measured over an emulated
+/// link, `examples/emulated_network.py` — and every other round a whole RTT. On a full-duplex link
 /// (each direction has the whole bandwidth: a switched Ethernet or TCP link, `tc` shaping
 /// each egress) transfer is Σ over exchanges of the larger party's bytes × 8 ÷ bandwidth,
 /// or both parties' bytes for an exchange whose messages follow one another
@@ -89,9 +91,9 @@ public struct NetworkModel: Sendable, Hashable, Codable {
 
     /// The latency of `totals` on this network.
     public func latency(of totals: CostTotals, batched: Bool = true) -> LatencyBreakdown {
-        let rounds = Double(batched ? totals.batchedRounds : totals.rounds)
+        let trips = batched ? totals.batchedRoundTrips : totals.roundTripsSequential
         let bytes = duplex == .full ? totals.fullDuplexBytes : totals.bytes
-        return LatencyBreakdown(roundTrips: rounds * roundTripSeconds,
+        return LatencyBreakdown(roundTrips: trips * roundTripSeconds,
                                 transfer: Double(bytes) * 8 / bandwidthBitsPerSecond,
                                 compute: totals.computeSeconds)
     }
@@ -99,13 +101,13 @@ public struct NetworkModel: Sendable, Hashable, Codable {
     /// What the latency figures of this network add up, for table headers and reports.
     public var latencyConvention: String {
         let transfer = duplex == .full ? "(larger party's bytes per exchange)" : "(bytes sent by both parties)"
-        return "latency = rounds × RTT + \(transfer) × 8 ÷ bandwidth (\(duplex.rawValue) duplex) + compute"
+        return "latency = openings × RTT/2 + other rounds × RTT + \(transfer) × 8 ÷ bandwidth (\(duplex.rawValue) duplex) + compute"
     }
 }
 
 /// Latency in seconds, term by term.
 public struct LatencyBreakdown: Sendable, Hashable, Codable {
-    /// rounds × RTT.
+    /// Round trips × RTT (an opening's round is half of one: `CostEvent.oneWayRounds`).
     public var roundTrips: Double
     /// bytes × 8 ÷ bandwidth.
     public var transfer: Double

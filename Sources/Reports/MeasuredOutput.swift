@@ -9,7 +9,9 @@ public enum MeasuredOutput {
         ["transport": m.transport, "bytes_sent": m.bytesSent, "flights": m.flights, "wire_bytes_sent": m.wireBytesSent,
          "wall_s": m.wallSeconds.map(JSONText.number), "wall_max_s": JSONText.number(m.wall),
          "predicted_latency_s": JSONText.number(predictedLatency), "ledger_bytes_sent": ledger.bytesSent, "ledger_rounds": ledger.rounds,
-         "bytes_equal_ledger": m.bytesSent == ledger.bytesSent, "flights_equal_rounds": m.flights.allSatisfy { $0 == ledger.rounds }]
+         "bytes_equal_ledger": m.bytesSent == ledger.bytesSent, "flights_equal_rounds": m.flights.allSatisfy { $0 == ledger.rounds },
+         "correlations": m.correlations, "dealer_bytes_received": m.dealerBytesReceived.map { $0 as Any } ?? NSNull(),
+         "ledger_offline_bytes": ledger.offlineBytes]
     }
 
     /// Table lines.
@@ -23,6 +25,8 @@ public enum MeasuredOutput {
             indent + "  socket bytes sent  party 0 \(m.bytesSent[0]) B, party 1 \(m.bytesSent[1]) B (\(bytesNote))",
             indent + "  flights            \(m.flights.map(String.init).joined(separator: ", ")) (\(flightsNote))",
             indent + "  on the wire        \(m.wireBytesSent.map { "\($0) B" }.joined(separator: ", ")) (with 9-byte frame headers, simulator-only reconstructions for the error, handshake and closing)",
+            indent + "  correlations       " + (m.dealerBytesReceived.map { "from the dealer process: \($0.map { "\($0) B" }.joined(separator: ", ")) received (offline; the ledger's offline \(ledger.offlineBytes) B)" }
+                ?? "seeded (trusted first party: party 1's shares from a shared seed, party 0 holds the rest; reproducible, not secure)"),
         ]
     }
 }

@@ -18,13 +18,19 @@ public struct MeasuredExecution: Sendable, Codable, Equatable {
     /// Wall seconds of each party's two-party computation (input sharing to the reveal of
     /// the output; the clear reference pass and weight generation are not in it).
     public var wallSeconds: [Double]
+    /// Where correlated randomness came from: "seeded" (the trusted-first-party layout,
+    /// derived by the parties; not secure) or "dealer" (the dealer process).
+    public var correlations = "seeded"
+    /// Dealer mode: payload bytes each party received from the dealer (offline).
+    public var dealerBytesReceived: [Int]?
 
     /// The computation's wall time: the slower party's.
     public var wall: Double { wallSeconds.max() ?? 0 }
 
     enum CodingKeys: String, CodingKey {
         case transport, flights
-        case bytesSent = "bytes_sent", wireBytesSent = "wire_bytes_sent", wallSeconds = "wall_s"
+        case bytesSent = "bytes_sent", wireBytesSent = "wire_bytes_sent", wallSeconds = "wall_s", correlations
+        case dealerBytesReceived = "dealer_bytes_received"
     }
 
     /// Exchanges both parties' counters in the closing frame and returns the measurement
@@ -32,15 +38,22 @@ public struct MeasuredExecution: Sendable, Codable, Equatable {
     ///
     /// - Parameters:
     ///   - before: the counters when the computation started.
-    public static func close(_ transport: any Transport, role: Int, before: TransportCounters, wallSeconds: Double) throws(TransportError) -> MeasuredExecution {
+    ///   - dealerBytes: dealer mode: the bytes this party received from the dealer in the computation.
+    public static func close(_ transport: any Transport, role: Int, before: TransportCounters, wallSeconds: Double,
+                             dealerBytes: Int? = nil) throws(TransportError) -> MeasuredExecution {
         let c = transport.counters
         let mine: [UInt64] = [c.protocolBytesSent - before.protocolBytesSent, c.flights - before.flights,
-                              c.wireBytesSent - before.wireBytesSent].map { UInt64($0) } + [wallSeconds.bitPattern]
+                              c.wireBytesSent - before.wireBytesSent].map { UInt64($0) } + [wallSeconds.bitPattern, dealerBytes.map { UInt64($0) } ?? .max]
         let theirs = try transport.exchange(mine, bytesPerWord: 8, kind: .closing).words
         let byParty = role == 0 ? [mine, theirs] : [theirs, mine]
         func count(_ w: UInt64) -> Int { Int(clamping: w) }
-        return MeasuredExecution(transport: "tcp", bytesSent: byParty.map { count($0[0]) }, flights: byParty.map { count($0[1]) },
-                                 wireBytesSent: byParty.map { count($0[2]) }, wallSeconds: byParty.map { Double(bitPattern: $0[3]) })
+        var m = MeasuredExecution(transport: "tcp", bytesSent: byParty.map { count($0[0]) }, flights: byParty.map { count($0[1]) },
+                                  wireBytesSent: byParty.map { count($0[2]) }, wallSeconds: byParty.map { Double(bitPattern: $0[3]) })
+        if dealerBytes != nil {
+            m.correlations = "dealer"
+            m.dealerBytesReceived = byParty.map { $0[4] == .max ? 0 : count($0[4]) }
+        }
+        return m
     }
 }
 

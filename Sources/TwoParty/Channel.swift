@@ -92,8 +92,10 @@ public final class Channel: @unchecked Sendable {
         var sent = [0, 0]
         sent[me] = f.bytesSent
         sent[1 - me] = f.bytesReceived
-        ledger.record(CostEvent(kind: kind, elements: offset, bytesSent: sent, rounds: 1, multiplications: multiplications,
-                                multiplyAccumulates: multiplyAccumulates))
+        var e = CostEvent(kind: kind, elements: offset, bytesSent: sent, rounds: 1, multiplications: multiplications,
+                          multiplyAccumulates: multiplyAccumulates)
+        e.oneWayRounds = true
+        ledger.record(e)
         return opened
     }
 
@@ -143,8 +145,10 @@ public final class Channel: @unchecked Sendable {
     public func recordOpening(_ kind: String, elements: Int, bitsOnly: Bool = false, multiplications: Int = 0,
                               multiplyAccumulates: Int = 0) {
         let perParty = elements.saturatingMultiplying(bitsOnly ? wireBytesPerBit : wireBytesPerElement)
-        ledger.record(CostEvent(kind: kind, elements: elements, bytesSent: [perParty, perParty], rounds: 1,
-                                multiplications: multiplications, multiplyAccumulates: multiplyAccumulates))
+        var e = CostEvent(kind: kind, elements: elements, bytesSent: [perParty, perParty], rounds: 1,
+                          multiplications: multiplications, multiplyAccumulates: multiplyAccumulates)
+        e.oneWayRounds = true
+        ledger.record(e)
     }
 
     /// Records a local operation on shares (an addition, a public product, a sum along an

@@ -35,8 +35,13 @@ public final class Dealer: @unchecked Sendable {
     public let offlineBytesPerElement: Int
     /// Which parties' shares to produce.
     public let view: PartyView
+    /// Dealer mode: the trusted third party's link, which answers every request with this
+    /// party's shares (nil: the seeded layout, computed here).
+    public let link: DealerLink?
 
-    public init(ring: PowerOfTwoRing, seed: UInt64, ledger: CostLedger, offlineBytesPerElement: Int = 0, view: PartyView = .both) {
+    public init(ring: PowerOfTwoRing, seed: UInt64, ledger: CostLedger, offlineBytesPerElement: Int = 0, view: PartyView = .both,
+                link: DealerLink? = nil) {
+        self.link = link
         self.ring = ring
         values = ChaChaRandom(seed: seed, stream: 0xDEA1)
         partyOneShares = ChaChaRandom(seed: seed, stream: 0xDEA2)
@@ -49,6 +54,15 @@ public final class Dealer: @unchecked Sendable {
 
     /// Whether this view computes the values (party 0 does; party 1 only draws its shares).
     var computesValues: Bool { view.holds(0) }
+
+    /// This party's shares from the dealer process: the offline bytes are what it sent to
+    /// both parties (each gets as many words as the other).
+    func remote(_ link: DealerLink, _ kind: String, _ request: [UInt64], counts: [Int]) -> [SharePair] {
+        let before = link.bytesReceived
+        let shares = link.pairs(request, counts: counts)
+        ledger.record(CostEvent(kind: "offline-\(kind)", elements: counts.reduce(0, +), offlineBytes: 2 * (link.bytesReceived - before)))
+        return shares
+    }
 
     func chargeOffline(_ kind: String, elements: Int) {
         guard offlineBytesPerElement > 0 else { return }
@@ -90,7 +104,12 @@ public final class Dealer: @unchecked Sendable {
     /// A Beaver triple for an element-wise product with broadcasting: a (count `countA`),
     /// b (count `countB`), and c = a ⊙ b laid out by `plan` (the broadcast product of the
     /// operands' shapes).
-    func beaverTriple(countA: Int, countB: Int, plan: BroadcastPlan) -> (a: SharePair, b: SharePair, c: SharePair) {
+    func beaverTriple(countA: Int, countB: Int, plan: BroadcastPlan, shapes: ([Int], [Int]) = ([], [])) -> (a: SharePair, b: SharePair, c: SharePair) {
+        if let link {
+            let r = remote(link, "triple", [DealerLink.Request.beaverTriple.rawValue, UInt64(shapes.0.count)] + shapes.0.map { UInt64($0) }
+                           + [UInt64(shapes.1.count)] + shapes.1.map { UInt64($0) }, counts: [countA, countB, plan.count])
+            return (r[0], r[1], r[2])
+        }
         let a = uniform(countA), b = uniform(countB)
         var c = [UInt64]()
         if computesValues {
@@ -104,6 +123,10 @@ public final class Dealer: @unchecked Sendable {
 
     /// A square pair (a, a²).
     func squarePair(_ n: Int) -> (a: SharePair, a2: SharePair) {
+        if let link {
+            let r = remote(link, "square", [DealerLink.Request.squarePair.rawValue, UInt64(n)], counts: [n, n])
+            return (r[0], r[1])
+        }
         let a = uniform(n)
         let mask = ring.mask
         chargeOffline("square", elements: n)
@@ -120,6 +143,11 @@ public final class Dealer: @unchecked Sendable {
     /// and holds C − share1.
     func matrixTriple(batch: Int, m: Int, k: Int, n: Int, sharedRight: Bool) -> (a: SharePair, b: SharePair, c: SharePair) {
         let countA = batch * m * k, countB = (sharedRight ? 1 : batch) * k * n, countC = batch * m * n
+        if let link {
+            let r = remote(link, "matrix-triple", [DealerLink.Request.matrixTriple.rawValue] + [batch, m, k, n, sharedRight ? 1 : 0].map { UInt64($0) },
+                           counts: [countA, countB, countC])
+            return (r[0], r[1], r[2])
+        }
         let mask = ring.mask
         let a = matrixValues.words(countA, mask: mask), b = matrixValues.words(countB, mask: mask)
         let rows = batch * m, split = rows / 2
@@ -155,6 +183,10 @@ public final class Dealer: @unchecked Sendable {
 
     /// A binary AND triple on 64-bit words: (a, b, a & b), XOR-shared.
     func andTriple(_ n: Int) -> (a: SharePair, b: SharePair, c: SharePair) {
+        if let link {
+            let r = remote(link, "and-triple", [DealerLink.Request.andTriple.rawValue, UInt64(n)], counts: [n, n, n])
+            return (r[0], r[1], r[2])
+        }
         var a = [UInt64](), b = [UInt64](), c = [UInt64]()
         if computesValues {
             a = values.words(n)
@@ -168,6 +200,10 @@ public final class Dealer: @unchecked Sendable {
     /// Random bits, XOR-shared (in bit 0 of a word; the other bits of the two words are
     /// equal and random) and additively shared as integers.
     func randomBits(_ n: Int) -> (binary: SharePair, arithmetic: SharePair) {
+        if let link {
+            let r = remote(link, "random-bit", [DealerLink.Request.randomBits.rawValue, UInt64(n)], counts: [n, n])
+            return (r[0], r[1])
+        }
         let bits = computesValues ? values.words(n, mask: 1) : []
         chargeOffline("random-bit", elements: n)
         return (xorShare(bits, count: n), share(bits, count: n))
@@ -175,6 +211,10 @@ public final class Dealer: @unchecked Sendable {
 
     /// Shares of r, of its top bit, and of ⌊(r mod 2^(k−1)) / 2^m⌋ for one-round truncation.
     func truncationPair(_ n: Int, bits m: Int) -> (r: SharePair, msb: SharePair, shifted: SharePair) {
+        if let link {
+            let r = remote(link, "truncation-pair", [DealerLink.Request.truncationPair.rawValue, UInt64(n), UInt64(m)], counts: [n, n, n])
+            return (r[0], r[1], r[2])
+        }
         let r = uniform(n)
         let k = UInt64(ring.bitWidth)
         let lowMask: UInt64 = ring.bitWidth == 64 ? UInt64.max >> 1 : (UInt64(1) << (k - 1)) - 1

@@ -64,8 +64,9 @@ public enum PartyHosting: Sendable {
     case oneThread
     /// One thread each in this process.
     case threads
-    /// This process is one party; the other is across `transport` (TCP, `pisim party`).
-    case party(Int, any Transport)
+    /// This process is one party; the other is across `transport` (TCP, `pisim party`);
+    /// with `dealer`, correlated randomness comes from the dealer process.
+    case party(Int, any Transport, dealer: DealerLink? = nil)
 
     public var execution: PartyExecution {
         switch self {
@@ -93,8 +94,8 @@ public enum PartyHosting: Sendable {
             let started = Date()
             let run = try PartyThreads.run(settings: settings) { unsafeBody($0) }
             return (run.results.0, run.engines.0, Date().timeIntervalSince(started))
-        case let .party(p, transport):
-            let engine = try TwoPartyEngine(settings: settings, view: .party(p), transport: transport)
+        case let .party(p, transport, dealer):
+            let engine = try TwoPartyEngine(settings: settings, view: .party(p), transport: transport, dealerLink: dealer)
             return Self.timed(engine) { body(engine) }
         }
     }

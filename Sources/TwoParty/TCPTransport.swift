@@ -24,6 +24,8 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     /// Who the peer is, for messages ("127.0.0.1:7100").
     public let peerName: String
     var tally = TransportCounters()
+    /// The kind of the last frame read.
+    var lastKind = FrameKind.protocolStep
 
     init(fd: Int32, timeout: Double, peerName: String) {
         self.fd = fd
@@ -66,6 +68,11 @@ public final class TCPTransport: Transport, @unchecked Sendable {
 
     /// Listens on `address` and accepts one peer (waiting at most `timeout` seconds).
     public static func accept(on address: String, timeout: Double) throws(TransportError) -> TCPTransport {
+        try acceptAll(on: address, count: 1, timeout: timeout)[0]
+    }
+
+    /// Listens on `address` and accepts `count` peers (waiting at most `timeout` seconds for each).
+    public static func acceptAll(on address: String, count: Int, timeout: Double) throws(TransportError) -> [TCPTransport] {
         var a = try Self.address(address)
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard s >= 0 else { throw TransportError("cannot open a socket: \(errnoText())") }
@@ -74,14 +81,18 @@ public final class TCPTransport: Transport, @unchecked Sendable {
         defer { Glibc.close(s) }
         let bound = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         guard bound == 0 else { throw TransportError("cannot listen on \(address): \(errnoText())") }
-        guard listen(s, 1) == 0 else { throw TransportError("cannot listen on \(address): \(errnoText())") }
-        var p = pollfd(fd: s, events: Int16(POLLIN), revents: 0)
-        guard poll(&p, 1, Int32(min(timeout * 1000, Double(Int32.max)))) > 0 else {
-            throw TransportError("no peer connected to \(address) within \(Int(timeout)) s")
+        guard listen(s, Int32(count)) == 0 else { throw TransportError("cannot listen on \(address): \(errnoText())") }
+        var peers = [TCPTransport]()
+        while peers.count < count {
+            var p = pollfd(fd: s, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, Int32(min(timeout * 1000, Double(Int32.max)))) > 0 else {
+                throw TransportError("no peer connected to \(address) within \(Int(timeout)) s")
+            }
+            let c = Glibc.accept(s, nil, nil)
+            guard c >= 0 else { throw TransportError("accepting on \(address) failed: \(errnoText())") }
+            peers.append(TCPTransport(fd: c, timeout: timeout, peerName: "the peer connected to \(address)"))
         }
-        let c = Glibc.accept(s, nil, nil)
-        guard c >= 0 else { throw TransportError("accepting on \(address) failed: \(errnoText())") }
-        return TCPTransport(fd: c, timeout: timeout, peerName: "the peer connected to \(address)")
+        return peers
     }
 
     /// A free TCP port on the loopback interface (bound to port 0 and released).
@@ -117,16 +128,27 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     }
 
     public func exchange(_ words: [UInt64], bytesPerWord: Int, kind: FrameKind) throws(TransportError) -> Flight {
+        try transfer(words, bytesPerWord: bytesPerWord, kind: kind, receiving: words.count)
+    }
+
+    /// Writes a frame of `words` (nil: none) and reads one frame of `receiving` words
+    /// (nil: none; -1: any length up to the frame limit), both at once.
+    public func transfer(_ words: [UInt64]?, bytesPerWord: Int, kind: FrameKind, receiving: Int?, anyKind: Bool = false) throws(TransportError) -> Flight {
         guard (1...8).contains(bytesPerWord) else { throw TransportError("cannot send \(bytesPerWord)-byte words") }
+        let sending = words != nil
+        let words = words ?? []
         let payload = words.count * bytesPerWord
         guard payload <= Self.maximumFrameBytes else {
             throw TransportError("a \(kind) frame of \(payload) bytes is larger than the \(Self.maximumFrameBytes)-byte frame limit")
         }
         // Outgoing bytes: header, then the words (little-endian, `bytesPerWord` each).
-        var out = [UInt8](repeating: 0, count: Self.headerBytes + payload)
-        out[0] = kind.rawValue
-        for i in 0..<8 { out[1 + i] = UInt8(truncatingIfNeeded: UInt64(payload) >> UInt64(8 * i)) }
-        if bytesPerWord == 8 {
+        var out = [UInt8](repeating: 0, count: sending ? Self.headerBytes + payload : 0)
+        if sending {
+            out[0] = kind.rawValue
+            for i in 0..<8 { out[1 + i] = UInt8(truncatingIfNeeded: UInt64(payload) >> UInt64(8 * i)) }
+        }
+        if !sending {
+        } else if bytesPerWord == 8 {
             words.withUnsafeBytes { src in out.withUnsafeMutableBytes { dst in
                 dst.baseAddress!.advanced(by: Self.headerBytes).copyMemory(from: src.baseAddress!, byteCount: payload)
             } }
@@ -137,10 +159,11 @@ public final class TCPTransport: Transport, @unchecked Sendable {
         }
         var header = [UInt8](repeating: 0, count: Self.headerBytes)
         var incoming = [UInt8]()
-        var written = 0, headerRead = 0, bodyRead = 0, expected = -1
+        var written = 0, headerRead = 0, bodyRead = 0, expected = receiving == nil ? 0 : -1
         var lastProgress = Date()
+        let expectedPayload = receiving.map { $0 < 0 ? -1 : $0 * bytesPerWord }
         while written < out.count || expected < 0 || bodyRead < expected {
-            var fds = pollfd(fd: fd, events: Int16((written < out.count ? POLLOUT : 0) | POLLIN), revents: 0)
+            var fds = pollfd(fd: fd, events: Int16((written < out.count ? POLLOUT : 0) | (receiving != nil ? POLLIN : 0)), revents: 0)
             let ready = poll(&fds, 1, 1000)
             if ready < 0 {
                 if errno == EINTR { continue }
@@ -148,12 +171,12 @@ public final class TCPTransport: Transport, @unchecked Sendable {
             }
             var progressed = false
             if written < out.count, fds.revents & Int16(POLLOUT) != 0 {
-                let n = out.withUnsafeBytes { send(fd, $0.baseAddress!.advanced(by: written), out.count - written, Int32(MSG_NOSIGNAL)) }
+                let n = out.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!.advanced(by: written), out.count - written, Int32(MSG_NOSIGNAL)) }
                 if n > 0 { written += n; progressed = true } else if n < 0, errno != EAGAIN, errno != EINTR {
                     throw TransportError("sending a \(kind) frame to \(peerName) failed: \(Self.errnoText()) (the peer has gone)")
                 }
             }
-            if fds.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+            if receiving != nil, fds.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                 if expected < 0 {
                     let n = header.withUnsafeMutableBytes { recv(fd, $0.baseAddress!.advanced(by: headerRead), Self.headerBytes - headerRead, 0) }
                     try checkRead(n, kind: kind)
@@ -161,7 +184,7 @@ public final class TCPTransport: Transport, @unchecked Sendable {
                         headerRead += n
                         progressed = true
                         if headerRead == Self.headerBytes {
-                            expected = try validate(header: header, kind: kind, payload: payload)
+                            expected = try validate(header: header, kind: anyKind ? nil : kind, payload: expectedPayload ?? 0)
                             incoming = [UInt8](repeating: 0, count: expected)
                         }
                     }
@@ -177,24 +200,25 @@ public final class TCPTransport: Transport, @unchecked Sendable {
                 throw TransportError("\(peerName) sent nothing for \(Int(timeout)) s during a \(kind) exchange (a hung or different peer)")
             }
         }
-        var theirs = [UInt64](repeating: 0, count: words.count)
+        var theirs = [UInt64](repeating: 0, count: expected / bytesPerWord)
         if bytesPerWord == 8 {
             theirs.withUnsafeMutableBytes { dst in incoming.withUnsafeBytes { dst.copyMemory(from: $0) } }
         } else {
-            for i in 0..<words.count {
+            for i in 0..<theirs.count {
                 var w: UInt64 = 0
                 for b in 0..<bytesPerWord { w |= UInt64(incoming[i * bytesPerWord + b]) << UInt64(8 * b) }
                 theirs[i] = w
             }
         }
         tally.wireBytesSent += out.count
+        tally.payloadBytesReceived += expected
         switch kind {
         case .protocolStep:
             tally.protocolBytesSent += payload
             tally.protocolBytesReceived += expected
             tally.flights += 1
         case .simulator: tally.simulatorBytesSent += payload
-        case .hello, .closing: break
+        case .hello, .closing, .dealer: break
         }
         return Flight(words: theirs, bytesSent: payload, bytesReceived: expected)
     }
@@ -207,8 +231,9 @@ public final class TCPTransport: Transport, @unchecked Sendable {
         }
     }
 
-    /// The peer's payload length, if its header is the frame this party expects.
-    func validate(header: [UInt8], kind: FrameKind, payload: Int) throws(TransportError) -> Int {
+    /// The peer's payload length, if its header is the frame this party expects
+    /// (`payload` < 0: any whole number of words).
+    func validate(header: [UInt8], kind: FrameKind?, payload: Int) throws(TransportError) -> Int {
         var length: UInt64 = 0
         for i in 0..<8 { length |= UInt64(header[1 + i]) << UInt64(8 * i) }
         guard let got = FrameKind(rawValue: header[0]) else {
@@ -217,9 +242,10 @@ public final class TCPTransport: Transport, @unchecked Sendable {
         guard length <= UInt64(Self.maximumFrameBytes) else {
             throw TransportError("malformed frame from \(peerName): it announces \(length) bytes, over the \(Self.maximumFrameBytes)-byte limit")
         }
-        guard got == kind else { throw TransportError("\(peerName) sent a \(got) frame where a \(kind) frame was due: the parties are out of step") }
-        guard Int(length) == payload else {
-            throw TransportError("\(peerName) sent a \(kind) frame of \(length) bytes where this party sent \(payload): the parties run different computations")
+        lastKind = got
+        if let kind { guard got == kind else { throw TransportError("\(peerName) sent a \(got) frame where a \(kind) frame was due: the parties are out of step") } }
+        guard payload < 0 ? Int(length) % 8 == 0 : Int(length) == payload else {  // any length: whole 8-byte words
+            throw TransportError("\(peerName) sent a \(got) frame of \(length) bytes where this party sent \(payload): the parties run different computations")
         }
         return Int(length)
     }
@@ -230,7 +256,7 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     func sendRaw(_ bytes: [UInt8]) {
         var written = 0
         while written < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress!.advanced(by: written), bytes.count - written, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!.advanced(by: written), bytes.count - written, Int32(MSG_NOSIGNAL)) }
             if n > 0 { written += n } else if n < 0, errno != EAGAIN, errno != EINTR { return } else { usleep(1000) }
         }
     }
@@ -241,8 +267,8 @@ public final class TCPTransport: Transport, @unchecked Sendable {
 /// different format or a different computation.
 public enum PartyHandshake {
     /// "PISIMv1\0" read as a little-endian word.
-    static let magic: UInt64 = 0x0031_764D_4953_4950
-    static let version: UInt64 = 1
+    public static let magic: UInt64 = 0x0031_764D_4953_4950
+    public static let version: UInt64 = 1
 
     /// - Parameters:
     ///   - digest: 32 bytes (SHA-256) of the scenario, profile and options both must share.

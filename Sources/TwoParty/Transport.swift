@@ -18,6 +18,9 @@ public enum FrameKind: UInt8, Sendable {
     case hello = 3
     /// The closing exchange (each party's counters, for the report).
     case closing = 4
+    /// A request to the dealer, or the dealer's answer: a party's shares of correlated
+    /// randomness (offline communication).
+    case dealer = 5
 }
 
 /// One party's side of a transport, counted as it is written and read.
@@ -32,6 +35,8 @@ public struct TransportCounters: Sendable, Equatable, Codable {
     public var wireBytesSent = 0
     /// Payload bytes of simulator-only frames written.
     public var simulatorBytesSent = 0
+    /// Payload bytes of every frame read.
+    public var payloadBytesReceived = 0
 
     public init() {}
 }

@@ -30,8 +30,10 @@ public final class TwoPartyEngine: @unchecked Sendable {
     /// - Parameters:
     ///   - view: `.both`, or `.party(p)` with the `transport` to the other party.
     /// - Throws: `TwoPartyError.invalidParameter` for settings that cannot work.
+    ///   - dealerLink: dealer mode (a one-party view only): correlated randomness from the
+    ///     dealer process instead of the seeded layout; the engine starts its computation there.
     public init(settings: TwoPartySettings, ledger: CostLedger = CostLedger(), view: PartyView = .both,
-                transport: (any Transport)? = nil) throws(TwoPartyError) {
+                transport: (any Transport)? = nil, dealerLink: DealerLink? = nil, digest: [UInt64] = []) throws(TwoPartyError) {
         try settings.validate()
         if case .party(let p) = view {
             guard p == 0 || p == 1 else { throw .invalidParameter("party role must be 0 or 1, got \(p)") }
@@ -44,7 +46,14 @@ public final class TwoPartyEngine: @unchecked Sendable {
         if ledger.computeModel == nil { ledger.computeModel = settings.compute }
         channel = Channel(ledger: ledger, wireBytesPerElement: settings.wireBytesPerElement, wireBytesPerBit: settings.wireBytesPerBit,
                           view: view, transport: transport)
-        dealer = Dealer(ring: ring, seed: settings.seed, ledger: ledger, offlineBytesPerElement: settings.offlineBytesPerElement, view: view)
+        if let dealerLink {
+            guard case .party = view else { throw .invalidParameter("a dealer process serves one party's view") }
+            do { try dealerLink.start(seed: settings.seed, ringBits: settings.ringBits, digest: digest) } catch {
+                throw .invalidParameter("dealer: \(error.description)")
+            }
+        }
+        dealer = Dealer(ring: ring, seed: settings.seed, ledger: ledger, offlineBytesPerElement: dealerLink == nil ? settings.offlineBytesPerElement : 0,
+                        view: view, link: dealerLink)
         inputShares = ChaChaRandom(seed: settings.seed, stream: 0x1A7)
         localCoins = [ChaChaRandom(seed: settings.seed, stream: 0xC0), ChaChaRandom(seed: settings.seed, stream: 0xC1)]
     }
@@ -245,7 +254,7 @@ public final class TwoPartyEngine: @unchecked Sendable {
     func multiplyRaw(_ x: SharedTensor, _ y: SharedTensor) -> SharedTensor {
         if let cost = settings.multiplicationCost { return analyticProduct(x, y, kind: "mul", cost: cost) }
         let plan = BroadcastPlan(unchecked: x.shape, y.shape)
-        let (a, b, c) = dealer.beaverTriple(countA: x.count, countB: y.count, plan: plan)
+        let (a, b, c) = dealer.beaverTriple(countA: x.count, countB: y.count, plan: plan, shapes: (x.shape, y.shape))
         let m = mask
         let opened = channel.open("mul", [masked(x, minus: a), masked(y, minus: b)], multiplications: plan.count) { ($0 &+ $1) & m }
         let eps = opened[0], delta = opened[1]

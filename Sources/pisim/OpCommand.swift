@@ -87,7 +87,11 @@ struct Op: ParsableCommand {
     @Option(help: "Where the two parties compute: threads (one thread each, the default), one-thread, or tcp (two processes over localhost TCP).")
     var transport: String = "threads"
 
+    @Option(help: "Correlated randomness over --transport tcp: seeded (the parties derive it; not secure) or dealer (a third process, pisim dealer, sends each party its shares).")
+    var correlations: String = "seeded"
+
     func run() throws {
+        guard ["seeded", "dealer"].contains(correlations) else { throw CommandFailure("--correlations must be seeded or dealer, got '\(correlations)'") }
         guard let execution = PartyExecution(rawValue: transport) else {
             throw CommandFailure("--transport must be \(PartyExecution.allCases.map(\.rawValue).joined(separator: ", ")), got '\(transport)'")
         }
@@ -95,9 +99,10 @@ struct Op: ParsableCommand {
             if execution == .tcp {
                 let r = try arguments.resolved()
                 if let refusal = r.profile.realTransportRefusal { throw CommandFailure("--transport tcp: \(refusal)") }
-                try LocalParties.run(subcommand: "op", arguments: Array(CommandLine.arguments.dropFirst()))
+                try LocalParties.run(subcommand: "op", arguments: Array(CommandLine.arguments.dropFirst()), dealer: correlations == "dealer")
                 return
             }
+            guard correlations == "seeded" else { throw CommandFailure("--correlations dealer runs a dealer process: it needs --transport tcp") }
             try arguments.print(try arguments.report(hosting: execution == .oneThread ? .oneThread : .threads))
         }
     }

@@ -10,9 +10,18 @@ struct PartyOptions: ParsableArguments {
     @Option(help: "This process's party: 0 (the client, holds the input) or 1 (the server).") var role: Int
     @Option(help: "HOST:PORT of the link: party 0 listens there, party 1 connects to it.") var peer: String
     @Option(help: "Seconds to wait for the peer (to connect, or between flights) before failing.") var timeout: Double = 120
+    @Option(help: "HOST:PORT of a dealer process (pisim dealer) for correlated randomness; without it, the seeded layout.") var dealer: String?
 
     /// The options of `pisim party` that are not part of the computation (left out of its hash).
-    static let ownOptions: Set<String> = ["--role", "--peer", "--timeout", "--transport"]
+    static let ownOptions: Set<String> = ["--role", "--peer", "--timeout", "--transport", "--dealer", "--correlations"]
+
+    /// The dealer process's link, when --dealer is given.
+    func dealerLink() throws -> DealerLink? {
+        guard let dealer else { return nil }
+        do { return DealerLink(transport: try TCPTransport.connect(to: dealer, timeout: timeout), role: role) } catch {
+            throw CommandFailure("party \(role): dealer: \(error.description)")
+        }
+    }
 
     /// Connects to the peer and checks it runs the same computation.
     ///
@@ -76,15 +85,18 @@ struct PartyOp: ParsableCommand {
             if let refusal = r.profile.realTransportRefusal { throw CommandFailure(refusal) }
             let identity = (["op"] + PartyOptions.computationArguments() + [r.profile.textSHA256]).joined(separator: "\u{1F}")
             let transport = try party.connect(identity: identity)
-            let before = transport.counters
-            var report = try arguments.report(hosting: .party(party.role, transport))
-            report.measured = try measuredClose(transport, before: before, seconds: report.partySeconds ?? 0)
+            let dealer = try party.dealerLink()
+            let before = transport.counters, dealerBefore = dealer?.bytesReceived
+            var report = try arguments.report(hosting: .party(party.role, transport, dealer: dealer))
+            report.measured = try measuredClose(transport, before: before, seconds: report.partySeconds ?? 0,
+                                                dealerBytes: dealer.map { $0.bytesReceived - (dealerBefore ?? 0) })
+            dealer?.finish()
             try arguments.print(report)
         }
     }
 
-    func measuredClose(_ t: TCPTransport, before: TransportCounters, seconds: Double) throws -> MeasuredExecution {
-        do { return try MeasuredExecution.close(t, role: party.role, before: before, wallSeconds: seconds) } catch {
+    func measuredClose(_ t: TCPTransport, before: TransportCounters, seconds: Double, dealerBytes: Int?) throws -> MeasuredExecution {
+        do { return try MeasuredExecution.close(t, role: party.role, before: before, wallSeconds: seconds, dealerBytes: dealerBytes) } catch {
             throw CommandFailure("party \(party.role): \(error.description)")
         }
     }
@@ -105,18 +117,21 @@ struct PartyRun: ParsableCommand {
             let identity = (["run"] + PartyOptions.computationArguments() + [try options.scenarioSHA256() ?? ""]
                 + runs.map(\.request.profile.textSHA256)).joined(separator: "\u{1F}")
             let transport = try party.connect(identity: identity)
+            let dealer = try party.dealerLink()
             var results = [ScenarioResult]()
             for (i, run) in runs.enumerated() {
-                let before = transport.counters
-                var result = try options.results(of: [run], selected: { _ in true }, hosting: .party(party.role, transport))[0].result
+                let before = transport.counters, dealerBefore = dealer?.bytesReceived ?? 0
+                var result = try options.results(of: [run], selected: { _ in true }, hosting: .party(party.role, transport, dealer: dealer))[0].result
                 if run.fidelity == .execute {
                     do throws(TransportError) {
                         result.report.measured = try MeasuredExecution.close(transport, role: party.role, before: before,
-                                                                             wallSeconds: result.report.partySeconds ?? 0)
+                                                                             wallSeconds: result.report.partySeconds ?? 0,
+                                                                             dealerBytes: dealer.map { $0.bytesReceived - dealerBefore })
                     } catch { throw CommandFailure("party \(party.role), run \(i + 1): \(error.description)") }
                 }
                 results.append(result)
             }
+            dealer?.finish()
             try output.print(results)
         }
     }
@@ -133,12 +148,13 @@ enum LocalParties {
 
     /// Starts `pisim party SUBCOMMAND` as party 0 and party 1 with the user's arguments
     /// (without --transport), party 0's report on this standard output; fails when either fails.
-    static func run(subcommand: String, arguments: [String]) throws {
+    ///   - dealer: also start `pisim dealer` and point both parties at it.
+    static func run(subcommand: String, arguments: [String], dealer: Bool = false) throws {
         var args = [String]()
         var it = arguments.dropFirst().makeIterator()   // drop the subcommand name itself
         while let a = it.next() {
-            if a == "--transport" { _ = it.next(); continue }
-            if a.hasPrefix("--transport=") { continue }
+            if a == "--transport" || a == "--correlations" { _ = it.next(); continue }
+            if a.hasPrefix("--transport=") || a.hasPrefix("--correlations=") { continue }
             args.append(a)
         }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -149,10 +165,22 @@ enum LocalParties {
         try? FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: logs) }
         var processes = [Process]()
+        var dealerArguments = [String]()
+        if dealer {
+            let d = Process()
+            d.executableURL = executable
+            let address: String
+            do { address = "127.0.0.1:\(try TCPTransport.freePort())" } catch { throw CommandFailure(error.description) }
+            d.arguments = ["dealer", "--listen", address]
+            d.standardOutput = FileHandle.nullDevice
+            try d.run()
+            processes.append(d)
+            dealerArguments = ["--dealer", address]
+        }
         for role in 0...1 {
             let p = Process()
             p.executableURL = executable
-            p.arguments = ["party", subcommand] + args + ["--role", "\(role)", "--peer", peer]
+            p.arguments = ["party", subcommand] + args + ["--role", "\(role)", "--peer", peer] + dealerArguments
             if role == 1 {
                 p.standardOutput = FileHandle.nullDevice
                 let log = logs.appendingPathComponent("party1.stderr")
@@ -168,7 +196,31 @@ enum LocalParties {
             if let text = try? String(contentsOf: logs.appendingPathComponent("party1.stderr"), encoding: .utf8), !text.isEmpty {
                 FileHandle.standardError.write(Data(("party 1: " + text).utf8))
             }
-            throw CommandFailure(failed.map { "party \($0.offset) exited with status \($0.element.terminationStatus)" }.joined(separator: "; "))
+            let names = dealer ? ["the dealer", "party 0", "party 1"] : ["party 0", "party 1"]
+            throw CommandFailure(failed.map { "\(names[$0.offset]) exited with status \($0.element.terminationStatus)" }.joined(separator: "; "))
         }
+    }
+}
+
+/// `pisim dealer`: the trusted third party of dealer mode.
+struct DealerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dealer",
+        abstract: "Serve correlated randomness (Beaver triples, AND triples, random bits) to two pisim parties over TCP.",
+        discussion: """
+        The trusted third party of CrypTen's TTP and SPU's beaver_tfp: both parties connect (pisim party … --dealer HOST:PORT),
+        send the same request for each triple or bit batch, and get their own shares back. It computes what the seeded
+        layout computes, so results are bit for bit those of a seeded run; what it sends is offline communication.
+        It serves one pair of parties (every computation they run) and exits when they close.
+        """)
+
+    @Option(help: "HOST:PORT to listen on.") var listen: String
+    @Option(help: "Seconds to wait for a party before failing.") var timeout: Double = 120
+
+    func run() throws {
+        guard timeout > 0, timeout.isFinite else { throw CommandFailure("--timeout must be a positive number of seconds") }
+        do {
+            try DealerService.serve(on: listen, timeout: timeout) { FileHandle.standardError.write(Data(("pisim dealer: " + $0 + "\n").utf8)) }
+        } catch { throw CommandFailure("dealer: \(error.description)") }
     }
 }

@@ -39,9 +39,12 @@ struct ScenarioOptions: ParsableArguments {
     var maxMemory: String?
     @Option(help: "Where the two parties of an executed two-party run compute: threads (one thread each, the default), one-thread (both in one), or tcp (two processes over localhost TCP; see pisim party).")
     var transport: String = "threads"
+    @Option(help: "Correlated randomness over --transport tcp: seeded (derived by the parties; not secure) or dealer (a pisim dealer process sends each party its shares).")
+    var correlations: String = "seeded"
 
     /// The --transport choice.
     func execution() throws -> PartyExecution {
+        guard ["seeded", "dealer"].contains(correlations) else { throw CommandFailure("--correlations must be seeded or dealer, got '\(correlations)'") }
         guard let e = PartyExecution(rawValue: transport) else {
             throw CommandFailure("--transport must be \(PartyExecution.allCases.map(\.rawValue).joined(separator: ", ")), got '\(transport)'")
         }
@@ -199,9 +202,10 @@ struct Run: ParsableCommand {
             if try options.execution() == .tcp {
                 guard shard == nil else { throw CommandFailure("--shard writes part files; run the parties of a shard with --transport threads") }
                 try LocalParties.checkTransport(try options.scenarios())
-                try LocalParties.run(subcommand: "run", arguments: Array(CommandLine.arguments.dropFirst()))
+                try LocalParties.run(subcommand: "run", arguments: Array(CommandLine.arguments.dropFirst()), dealer: options.correlations == "dealer")
                 return
             }
+            guard options.correlations == "seeded" else { throw CommandFailure("--correlations dealer runs a dealer process: it needs --transport tcp") }
             guard let shard else {
                 try output.print(try options.results())
                 return

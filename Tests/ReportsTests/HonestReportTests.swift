@@ -44,7 +44,7 @@ struct HonestReportTests {
         let md = RunOutput.markdown(runs, byLayer: false)
         for p in r.byNonlinearity { #expect(md.contains("| \(p.name) |")) }
         let table = RunOutput.table(runs[0], byLayer: false)
-        #expect(table.contains("latency = rounds × RTT"))
+        #expect(table.contains("latency = openings × RTT/2 + other rounds × RTT"))
         // JSON.
         let object = try #require(try JSONSerialization.jsonObject(with: Data(RunOutput.json(runs).utf8)) as? [String: Any])
         let parts = try #require(object["by_nonlinearity"] as? [String: [String: Any]])

@@ -102,7 +102,7 @@ struct ComputeModelTests {
         }
     }
 
-    /// Latency = rounds × RTT + transfer + compute, with compute from the profile, and the
+    /// Latency = round trips + transfer + compute, with compute from the profile, and the
     /// scale factor multiplies it.
     @Test func latencyCarriesComputeAndScales() throws {
         let profile = try ProtocolProfile.load("crypten")
