@@ -18,6 +18,9 @@ let vectorSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2"])]
 #else
 let vectorSettings: [SwiftSetting] = []
 #endif
+/// The keystream is optimised in debug builds too: unoptimised SIMD code is two orders of
+/// magnitude slower, and every share the tests draw comes from it.
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "PISim",
@@ -38,7 +41,7 @@ let package = Package(
             name: "CGMP",
             providers: [.apt(["libgmp-dev"]), .brew(["gmp"])]
         ),
-        .target(name: "Randomness", swiftSettings: strictSettings + vectorSettings),
+        .target(name: "Randomness", swiftSettings: strictSettings + vectorSettings + optimisedInDebug),
         .target(name: "Arithmetic", dependencies: ["CGMP", "Randomness"], swiftSettings: strictSettings),
         .target(name: "Tensors", dependencies: ["Arithmetic"], swiftSettings: strictSettings + vectorSettings),
         .target(name: "Backend", dependencies: ["Arithmetic", "Randomness", "Tensors", "CostModel"], swiftSettings: strictSettings),

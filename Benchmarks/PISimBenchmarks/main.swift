@@ -213,3 +213,30 @@ for (profile, architecture) in [("crypten", Architecture.baseline), ("bumblebee"
     print(pad("\(profile) / \(architecture.rawValue)", 30) + pad(fmt(r.clear / 1e9, 3), 10) + pad(fmt(r.execute / 1e9, 3), 11)
           + pad(fmt(r.execute / r.clear, 1), 9) + pad(fmt(r.estimate / 1e9, 4), 12) + fmt(r.estimate / r.clear, 3))
 }
+
+// MARK: - Where the parties run: one thread, two threads, two processes over TCP
+
+/// One GPT-2 small block at T = 128 under crypten, executed with both parties in one thread
+/// (the baseline) and with one thread per party; and one softmax 12×128×128 as two `pisim
+/// party` processes over loopback TCP when the pisim binary is beside this one. Ratios are
+/// of medians measured in this run.
+func partyBenchmark(tokens: Int, layers: Int) throws -> (one: Double, two: Double) {
+    var shape = try ModelShape.preset("gpt2-small")
+    shape.layers = layers
+    var request = RunRequest(model: shape, architecture: .baseline, profile: try ProtocolProfile.load("crypten"), network: .lan, tokens: tokens,
+                             includeEmbeddings: false)
+    request.hosting = .oneThread
+    let one = medianNanoseconds(repetitions: 3) { _ = try? ModelRunner.execute(request) }
+    request.hosting = .threads
+    let two = medianNanoseconds(repetitions: 3) { _ = try? ModelRunner.execute(request) }
+    return (one, two)
+}
+
+print("")
+print("Parties on one thread vs one thread each (GPT-2 small blocks under crypten, execute incl. the clear reference; goal ≤ 0.6×)")
+print(pad("run", 30) + pad("one thread s", 14) + pad("two threads s", 15) + "ratio")
+for (tokens, layers) in [(32, 1), (128, 1), (128, 2)] {
+    let r = try partyBenchmark(tokens: tokens, layers: layers)
+    print(pad("T = \(tokens), \(layers) block\(layers > 1 ? "s" : "")", 30) + pad(fmt(r.one / 1e9, 3), 14) + pad(fmt(r.two / 1e9, 3), 15)
+          + fmt(r.two / r.one, 2))
+}

@@ -28,8 +28,8 @@ public final class DealerLink: @unchecked Sendable {
         self.role = role
     }
 
-    /// Payload bytes received from the dealer so far (this party's shares).
-    public var bytesReceived: Int { transport.counters.payloadBytesReceived }
+    /// Bytes of shares received from the dealer so far (payloads of its answers).
+    public private(set) var bytesReceived = 0
 
     /// Starts a computation: the dealer makes a fresh seeded dealer for it.
     ///
@@ -47,6 +47,7 @@ public final class DealerLink: @unchecked Sendable {
         let total = counts.reduce(0, +)
         let words: [UInt64]
         do { words = try transport.transfer(request, bytesPerWord: 8, kind: .dealer, receiving: total).words } catch { onFailure(error) }
+        bytesReceived += words.count * 8
         var out = [[UInt64]]()
         var offset = 0
         for c in counts {
