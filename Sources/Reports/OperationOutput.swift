@@ -32,7 +32,7 @@ public enum OperationOutput {
                           "ct_ct_mults": h.ciphertextMultiplications, "pt_mults": h.plaintextMultiplications,
                           "rotations": h.rotations, "rescales": h.rescales, "failure": h.failure ?? NSNull()]) { a, _ in a }
         }
-        if let m = r.measured { object["measured"] = MeasuredOutput.record(m, ledger: r.totals, predictedLatency: r.latency.total) }
+        if let m = r.measured { object["measured"] = MeasuredOutput.record(m, ledger: r.totals, predictedLatency: r.latency.total, network: r.network.name) }
         return try JSONText.text(object)
     }
 
@@ -63,7 +63,7 @@ public enum OperationOutput {
             lines.append("  homomorphic    depth \(h.depth), levels used \(h.levelsUsed), bootstraps \(h.bootstraps), ct×ct \(h.ciphertextMultiplications), pt×ct \(h.plaintextMultiplications), rotations \(h.rotations), rescales \(h.rescales)")
             if let f = h.failure { lines.append("  FAILED         \(f)") }
         }
-        if let m = r.measured { lines += MeasuredOutput.lines(m, ledger: r.totals, predictedLatency: r.latency.total, indent: "  ") }
+        if let m = r.measured { lines += MeasuredOutput.lines(m, ledger: r.totals, predictedLatency: r.latency.total, network: r.network.name, indent: "  ") }
         lines.append("  by scope:")
         let width = r.breakdown.map(\.scope.count).max() ?? 0
         for s in r.breakdown {

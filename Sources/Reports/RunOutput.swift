@@ -74,7 +74,7 @@ public enum RunOutput {
             "error": error,
             "provenance": provenance(run),
         ]
-        if let m = r.measured { out["measured"] = MeasuredOutput.record(m, ledger: r.totals, predictedLatency: r.latency.total) }
+        if let m = r.measured { out["measured"] = MeasuredOutput.record(m, ledger: r.totals, predictedLatency: r.latency.total, network: r.request.network.name) }
         return out
     }
 
@@ -167,7 +167,7 @@ public enum RunOutput {
         lines.append(r.maxAbsoluteError.isNaN ? "error: not measured (estimate fidelity; use --fidelity execute)"
                      : String(format: "output error vs the exact model: max %.3e, mean %.3e", r.maxAbsoluteError, r.meanAbsoluteError))
         if let f = r.failure { lines.append("FAILED: \(f)") }
-        if let m = r.measured { lines += MeasuredOutput.lines(m, ledger: r.totals, predictedLatency: r.latency.total) }
+        if let m = r.measured { lines += MeasuredOutput.lines(m, ledger: r.totals, predictedLatency: r.latency.total, network: r.request.network.name) }
         return lines.joined(separator: "\n")
     }
 
