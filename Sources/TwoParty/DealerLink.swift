@@ -138,15 +138,17 @@ public enum DealerService {
             let shapeA = try (0..<rankA).map { i throws(TransportError) in try count(2 + i) }
             let rankB = try count(2 + rankA)
             let shapeB = try (0..<rankB).map { i throws(TransportError) in try count(3 + rankA + i) }
-            guard let plan = try? BroadcastPlan(shapeA, shapeB), plan.count <= maximumElements else { throw TransportError("malformed dealer request \(r)") }
-            let t = dealer.beaverTriple(countA: shapeA.reduce(1, *), countB: shapeB.reduce(1, *), plan: plan)
+            guard let countA = Tensor<Double>.checkedElementCount(shapeA), let countB = Tensor<Double>.checkedElementCount(shapeB),
+                  countA <= maximumElements, countB <= maximumElements,
+                  let plan = try? BroadcastPlan(shapeA, shapeB), plan.count <= maximumElements else { throw TransportError("malformed dealer request \(r.prefix(16))") }
+            let t = dealer.beaverTriple(countA: countA, countB: countB, plan: plan)
             return [t.a, t.b, t.c]
         case .squarePair:
             let p = dealer.squarePair(try count(1))
             return [p.a, p.a2]
         case .matrixTriple:
             let batch = try count(1), m = try count(2), k = try count(3), n = try count(4)
-            guard batch.multipliedReportingOverflow(by: m).partialValue.multipliedReportingOverflow(by: max(k, n)).partialValue <= maximumElements
+            guard let size = Tensor<Double>.checkedElementCount([batch, max(m, k), max(k, n)]), size <= maximumElements
             else { throw TransportError("dealer request for a matrix triple of more than \(maximumElements) elements") }
             let t = dealer.matrixTriple(batch: batch, m: m, k: k, n: n, sharedRight: r.count > 5 && r[5] == 1)
             return [t.a, t.b, t.c]

@@ -147,7 +147,7 @@ public final class TCPTransport: Transport, @unchecked Sendable {
             out[0] = kind.rawValue
             for i in 0..<8 { out[1 + i] = UInt8(truncatingIfNeeded: UInt64(payload) >> UInt64(8 * i)) }
         }
-        if !sending {
+        if !sending || payload == 0 {
         } else if bytesPerWord == 8 {
             words.withUnsafeBytes { src in out.withUnsafeMutableBytes { dst in
                 dst.baseAddress!.advanced(by: Self.headerBytes).copyMemory(from: src.baseAddress!, byteCount: payload)

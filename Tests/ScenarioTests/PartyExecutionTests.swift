@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Approximation
+import Arithmetic
 import CostModel
 import Tensors
 import Transformer
@@ -180,5 +181,19 @@ struct BadPeerTests {
             #expect(mine.contains(expected), "\(mine)")
             #expect(peerError.contains(expected), "both sides refuse: \(peerError)")
         }
+    }
+}
+
+/// The dealer refuses requests no honest party sends (sizes that overflow or exceed its limit).
+@Suite("Dealer requests")
+struct DealerRequestTests {
+    @Test func oversizedOrMalformedRequestsAreRefused() throws {
+        let dealer = Dealer(ring: try PowerOfTwoRing(bits: 64), seed: 1, ledger: CostLedger())
+        let huge = UInt64(1 << 28)
+        for request: [UInt64] in [[1, 3, huge, huge, huge, 1, 1], [3, huge, huge, huge, huge, 0], [6, 10, 64], [99], [2]] {
+            #expect(throws: TransportError.self) { _ = try DealerService.answer(request, dealer: dealer) }
+        }
+        let ok = try DealerService.answer([2, 5], dealer: dealer)
+        #expect(ok.count == 2 && ok[0].0.count == 5 && ok[0].1.count == 5)
     }
 }
