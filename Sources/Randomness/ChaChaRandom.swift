@@ -108,6 +108,9 @@ public struct ChaChaRandom: RandomNumberGenerator, Sendable {
             UnsafeMutableRawPointer(base + i).withMemoryRebound(to: UInt32.self, capacity: 64) {
                 core.fourBlocks(counter: nextCounter, into: $0)
             }
+            #if _endian(big)
+            for j in i..<(i + 32) { base[j] = UInt64(littleEndian: base[j]) }
+            #endif
             nextCounter &+= 4
             i += 32
         }
