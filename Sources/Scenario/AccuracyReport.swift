@@ -55,6 +55,11 @@ final class AccuracyRecorder {
     var nonlinearities = [String: AccuracyReport.Nonlinearity]()
     var order = [String]()
     var layers = [Int: AccuracyReport.Layer]()
+    /// When the reference runs beside the private run: comparisons that need its values are
+    /// kept (`pending`) and made by `finishDeferred`.
+    var defersReferenceComparisons = false
+    var pendingBlocks = [(layer: Int, hidden: Tensor<Double>)]()
+    var pendingAttention = [(layer: Int, output: Tensor<Double>)]()
 
     init(approximations: [String: any NonlinearApproximation], attentionFunction: String) {
         self.approximations = approximations
@@ -75,6 +80,7 @@ final class AccuracyRecorder {
     func observe(_ event: ForwardEvent) {
         switch event {
         case let .block(layer, hidden):
+            if defersReferenceComparisons { pendingBlocks.append((layer, hidden)); return }
             guard let exact = exactHidden[layer] else { return }
             var entry = layers[layer] ?? AccuracyReport.Layer(layer: layer)
             var sum = 0.0
@@ -104,8 +110,12 @@ final class AccuracyRecorder {
             }
             entry.outOfRange += approximation.outOfRangeCount(input)
             nonlinearities[function] = entry
-            if function == attentionFunction, let layer, let p = exactAttention[layer] {
-                attentionDivergence(p, output, layer: layer)
+            if function == attentionFunction, let layer {
+                if defersReferenceComparisons {
+                    pendingAttention.append((layer, output))
+                } else if let p = exactAttention[layer] {
+                    attentionDivergence(p, output, layer: layer)
+                }
             }
         }
     }
@@ -136,8 +146,55 @@ final class AccuracyRecorder {
         layers[layer] = entry
     }
 
+    /// Takes the reference's values and makes the comparisons kept for them, in the order
+    /// the private run observed them.
+    func finishDeferred(reference: AccuracyRecorder) {
+        exactHidden = reference.exactHidden
+        exactAttention = reference.exactAttention
+        defersReferenceComparisons = false
+        for (layer, hidden) in pendingBlocks { observe(.block(layer: layer, hidden: hidden)) }
+        for (layer, output) in pendingAttention {
+            if let p = exactAttention[layer] { attentionDivergence(p, output, layer: layer) }
+        }
+        pendingBlocks = []
+        pendingAttention = []
+    }
+
     var report: AccuracyReport {
         AccuracyReport(byNonlinearity: order.compactMap { nonlinearities[$0] },
                        byLayer: layers.keys.sorted().compactMap { layers[$0] })
+    }
+}
+
+/// The exact reference forward pass on a thread of its own, with its own recorder of the
+/// values the private run is compared with.
+final class ReferenceRun: @unchecked Sendable {
+    let recorder: AccuracyRecorder
+    var output: Tensor<Double>?
+    let done = NSCondition()
+    var finished = false
+
+    init(approximations: [String: any NonlinearApproximation], attentionFunction: String,
+         _ body: @escaping (@escaping ForwardObserver) -> Tensor<Double>) {
+        recorder = AccuracyRecorder(approximations: approximations, attentionFunction: attentionFunction)
+        nonisolated(unsafe) let run = body
+        let thread = Thread { [self] in
+            let y = run(recorder.reference)
+            done.lock()
+            output = y
+            finished = true
+            done.broadcast()
+            done.unlock()
+        }
+        thread.stackSize = 64 << 20
+        thread.start()
+    }
+
+    /// The reference's output, once it has finished.
+    func wait() -> Tensor<Double> {
+        done.lock()
+        defer { done.unlock() }
+        while !finished { done.wait() }
+        return output ?? Tensor([])
     }
 }

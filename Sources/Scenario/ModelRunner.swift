@@ -131,9 +131,15 @@ public enum ModelRunner {
             input = try Tensor(shape: [r.rows, r.model.width], element: { _ in g.next(in: try Interval(-1, 1)) })
         }
         var trace = [NonlinearityCall]()
-        let plain = PlaintextBackend()
-        let embedded = r.includeEmbeddings ? exactModel.embed(input, on: plain) : input
-        let reference = exactModel.forward(embedded, on: plain, trace: &trace, observe: recorder.reference)
+        // The exact reference runs on its own thread beside the private run; the comparisons
+        // that need its values (hidden states, attention KL) wait for it (`finishDeferred`).
+        let referenceRun = ReferenceRun(approximations: approximate.approximations, attentionFunction: approximate.attention) { observe in
+            let plain = PlaintextBackend()
+            var referenceTrace = [NonlinearityCall]()
+            let embedded = r.includeEmbeddings ? exactModel.embed(input, on: plain) : input
+            return exactModel.forward(embedded, on: plain, trace: &referenceTrace, observe: observe)
+        }
+        recorder.defersReferenceComparisons = true
 
         let ledger: CostLedger
         let output: Tensor<Double>
@@ -167,6 +173,8 @@ public enum ModelRunner {
             ledger = run.engine.ledger
             partySeconds = run.seconds
         }
+        let reference = referenceRun.wait()
+        recorder.finishDeferred(reference: referenceRun.recorder)
         let errors = zip(output.scalars, reference.scalars).map { abs($0 - $1) }
         var report = try report(r, ledger: ledger, maxAbsoluteError: errors.max() ?? 0,
                                 meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)), failure: failure, accuracy: recorder.report)
