@@ -2,6 +2,7 @@ import Approximation
 import Foundation
 import Tensors
 import Transformer
+import TwoParty
 
 /// Where an executed run departs from the exact model: each nonlinearity's own error (its
 /// output against the exact function of the same revealed input), inputs outside the
@@ -170,31 +171,16 @@ final class AccuracyRecorder {
 /// values the private run is compared with.
 final class ReferenceRun: @unchecked Sendable {
     let recorder: AccuracyRecorder
-    var output: Tensor<Double>?
-    let done = NSCondition()
-    var finished = false
+    let thread: JoinableThread<Tensor<Double>>
 
     init(approximations: [String: any NonlinearApproximation], attentionFunction: String,
          _ body: @escaping (@escaping ForwardObserver) -> Tensor<Double>) {
-        recorder = AccuracyRecorder(approximations: approximations, attentionFunction: attentionFunction)
-        nonisolated(unsafe) let run = body
-        let thread = Thread { [self] in
-            let y = run(recorder.reference)
-            done.lock()
-            output = y
-            finished = true
-            done.broadcast()
-            done.unlock()
-        }
-        thread.stackSize = 64 << 20
-        thread.start()
+        let recorder = AccuracyRecorder(approximations: approximations, attentionFunction: attentionFunction)
+        self.recorder = recorder
+        nonisolated(unsafe) let observe = recorder.reference
+        thread = JoinableThread { body(observe) }
     }
 
     /// The reference's output, once it has finished.
-    func wait() -> Tensor<Double> {
-        done.lock()
-        defer { done.unlock() }
-        while !finished { done.wait() }
-        return output ?? Tensor([])
-    }
+    func wait() -> Tensor<Double> { thread.join() }
 }

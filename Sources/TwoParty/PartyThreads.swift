@@ -29,33 +29,43 @@ public enum PartyThreads {
         let (t0, t1) = InProcessTransport.pair()
         let e0 = try TwoPartyEngine(settings: settings, ledger: CostLedger(), view: .party(0), transport: t0)
         let e1 = try TwoPartyEngine(settings: settings, ledger: CostLedger(), view: .party(1), transport: t1)
-        let box = ResultBox<R>()
-        nonisolated(unsafe) let done = NSCondition()
-        let thread = Thread {
+        let party1 = JoinableThread { () -> R in
             let r = body(e1)
             t1.close()
-            done.lock()
-            box.value = r
-            box.finished = true
-            done.broadcast()
-            done.unlock()
+            return r
         }
-        thread.stackSize = stackSize
-        thread.start()
         let r0 = body(e0)
         t0.close()
-        done.lock()
-        while !box.finished { done.wait() }
-        done.unlock()
-        // The condition's lock orders the write of `box.value` before this read.
-        return ((r0, box.value!), (e0, e1))
+        return ((r0, party1.join()), (e0, e1))
     }
 }
 
-/// Carries party 1's result out of its thread.
-final class ResultBox<R>: @unchecked Sendable {
+/// A computation on a thread of its own (64 MiB of stack) whose result `join` waits for:
+/// party 1 of a threaded run, the exact reference beside a private run.
+public final class JoinableThread<R>: @unchecked Sendable {
+    let done = NSCondition()
     var value: R?
-    var finished = false
+
+    public init(_ body: @escaping () -> R) {
+        nonisolated(unsafe) let run = body
+        let thread = Thread { [self] in
+            let r = run()
+            done.lock()
+            value = r
+            done.broadcast()
+            done.unlock()
+        }
+        thread.stackSize = PartyThreads.stackSize
+        thread.start()
+    }
+
+    /// The result, once the thread has finished (the lock orders its write before this read).
+    public func join() -> R {
+        done.lock()
+        defer { done.unlock() }
+        while value == nil { done.wait() }
+        return value!  // unreachable as nil: the loop waits until it is set
+    }
 }
 
 /// Where the parties of one two-party computation run, as a run request carries it.

@@ -37,6 +37,13 @@ struct PartyOptions: ParsableArguments {
         } catch { throw CommandFailure("party \(role): \(error.description)") }
     }
 
+    /// The closing exchange of one computation: both parties' counters, as `measured`.
+    func close(_ t: TCPTransport, before: TransportCounters, seconds: Double, dealerBytes: Int?, context: String) throws -> MeasuredExecution {
+        do { return try MeasuredExecution.close(t, role: role, before: before, wallSeconds: seconds, dealerBytes: dealerBytes) } catch {
+            throw CommandFailure("party \(role)\(context): \(error.description)")
+        }
+    }
+
     /// The command-line arguments after `pisim party SUBCOMMAND`, without the party's own options.
     static func computationArguments() -> [String] {
         var out = [String]()
@@ -88,18 +95,13 @@ struct PartyOp: ParsableCommand {
             let dealer = try party.dealerLink()
             let before = transport.counters, dealerBefore = dealer?.bytesReceived
             var report = try arguments.report(hosting: .party(party.role, transport, dealer: dealer))
-            report.measured = try measuredClose(transport, before: before, seconds: report.partySeconds ?? 0,
-                                                dealerBytes: dealer.map { $0.bytesReceived - (dealerBefore ?? 0) })
+            report.measured = try party.close(transport, before: before, seconds: report.partySeconds ?? 0,
+                                              dealerBytes: dealer.map { $0.bytesReceived - (dealerBefore ?? 0) }, context: "")
             dealer?.finish()
             try arguments.print(report)
         }
     }
 
-    func measuredClose(_ t: TCPTransport, before: TransportCounters, seconds: Double, dealerBytes: Int?) throws -> MeasuredExecution {
-        do { return try MeasuredExecution.close(t, role: party.role, before: before, wallSeconds: seconds, dealerBytes: dealerBytes) } catch {
-            throw CommandFailure("party \(party.role): \(error.description)")
-        }
-    }
 }
 
 struct PartyRun: ParsableCommand {
@@ -123,11 +125,8 @@ struct PartyRun: ParsableCommand {
                 let before = transport.counters, dealerBefore = dealer?.bytesReceived ?? 0
                 var result = try options.results(of: [run], selected: { _ in true }, hosting: .party(party.role, transport, dealer: dealer))[0].result
                 if run.fidelity == .execute {
-                    do throws(TransportError) {
-                        result.report.measured = try MeasuredExecution.close(transport, role: party.role, before: before,
-                                                                             wallSeconds: result.report.partySeconds ?? 0,
-                                                                             dealerBytes: dealer.map { $0.bytesReceived - dealerBefore })
-                    } catch { throw CommandFailure("party \(party.role), run \(i + 1): \(error.description)") }
+                    result.report.measured = try party.close(transport, before: before, seconds: result.report.partySeconds ?? 0,
+                                                             dealerBytes: dealer.map { $0.bytesReceived - dealerBefore }, context: ", run \(i + 1)")
                 }
                 results.append(result)
             }
