@@ -88,6 +88,9 @@ extension TargetFunction {
     /// 1/(1 + e^−x).
     public static let sigmoid = TargetFunction(name: "sigmoid") { 1 / (1 + exponential(-$0)) }
 
+    /// SiLU (swish, Elfwing et al. 2018; LLaMA's gate): x · σ(x).
+    public static let silu = TargetFunction(name: "silu") { $0 / (1 + exponential(-$0)) }
+
     /// tanh x.
     public static let tanh = TargetFunction(name: "tanh") { hyperbolicTangent($0) }
 

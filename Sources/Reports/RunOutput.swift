@@ -30,8 +30,11 @@ public enum RunOutput {
             "precision": precision,
             "network": ["name": n.name, "bandwidth_mbps": n.bandwidthBitsPerSecond / 1e6, "rtt_ms": n.roundTripSeconds * 1000,
                         "duplex": n.duplex.rawValue, "source": n.source, "latency": n.latencyConvention],
-            "model": ["name": q.model.name, "layers": q.model.layers, "heads": q.model.heads, "width": q.model.width,
-                      "ffn_width": q.model.ffnWidth, "vocabulary": q.model.vocabulary],
+            "model": ["name": q.model.name, "family": q.model.family.rawValue, "layers": q.model.layers, "heads": q.model.heads,
+                      "kv_heads": q.model.kvHeads, "width": q.model.width, "ffn_width": q.model.ffnWidth, "vocabulary": q.model.vocabulary,
+                      "norm": q.model.design.norm.rawValue, "norm_placement": q.model.design.normPlacement.rawValue,
+                      "feed_forward": q.model.design.feedForward.rawValue, "positions": q.model.design.positions.rawValue,
+                      "parallel_residual": q.model.design.parallelResidual, "head": q.model.design.head.rawValue],
             "weights": q.weightFile?.path ?? "seeded",
             "counts": "comm_bytes: bytes sent by both parties online (bytes_sent: client, server); offline_bytes: preprocessing; "
                 + "rounds: message flights (batched_rounds: parallel branches overlapped); mults: "
@@ -75,6 +78,12 @@ public enum RunOutput {
             "provenance": provenance(run),
         ]
         if let m = r.measured { out["measured"] = MeasuredOutput.record(m, ledger: r.totals, predictedLatency: r.latency.total, network: r.request.network.name) }
+        if let g = r.generation {
+            out["generate"] = g.steps
+            out["generation"] = ["steps": g.steps, "prefill": totals(g.prefill.totals, g.prefill.latency),
+                                 "decode": totals(g.decode.totals, g.decode.latency), "per_token": totals(g.perToken.totals, g.perToken.latency),
+                                 "counts": "prefill: the prompt's pass; decode: all steps (each one token over the KV cache); per_token: decode / steps"]
+        }
         return out
     }
 
@@ -135,7 +144,7 @@ public enum RunOutput {
     static func title(_ run: ScenarioResult) -> String {
         let r = run.report, q = r.request
         return "\(run.scenario.label == run.scenario.name ? "" : "[\(run.scenario.label)] ")\(q.model.name) (\(q.model.layers) layers) " +
-            "\(q.architecture.rawValue), T = \(q.tokens)\(q.batch > 1 ? ", B = \(q.batch)" : ""), \(q.profile.name) on \(q.network.name), \(r.fidelity.rawValue)" +
+            "\(q.architecture.rawValue), T = \(q.tokens)\(q.generate > 0 ? " + \(q.generate) generated" : "")\(q.batch > 1 ? ", B = \(q.batch)" : ""), \(q.profile.name) on \(q.network.name), \(r.fidelity.rawValue)" +
             (q.includeEmbeddings ? "" : ", no embeddings") + (q.causalMask ? "" : ", no causal mask")
     }
 
@@ -162,6 +171,13 @@ public enum RunOutput {
         }
         lines.append(String(format: "latency = %.3f s round trips + %.3f s transfer + %.3f s compute", r.latency.roundTrips,
                             r.latency.transfer, r.latency.compute))
+        if let g = r.generation {
+            lines.append("generation (\(g.steps) token\(g.steps == 1 ? "" : "s") after the prefill, KV cache kept private):")
+            for p in [g.prefill, g.decode, g.perToken] {
+                lines.append("  " + column(p.name, 10, right: false) + column(OperationOutput.bytes(p.totals.bytes), 13) + " comm"
+                             + column("\(p.totals.batchedRounds)", 8) + " rounds" + column(String(format: "%.3f", p.latency.total), 11) + " s")
+            }
+        }
         lines.append(t.legend)
         if let note = t.idealNote { lines.append(note) }
         lines.append(r.maxAbsoluteError.isNaN ? "error: not measured (estimate fidelity; use --fidelity execute)"

@@ -23,6 +23,8 @@ public struct RunRequest: Sendable {
     public var attention: String?
     /// B: sequences per forward pass.
     public var batch = 1
+    /// Tokens generated after the prefill, one decode step each with the KV cache.
+    public var generate = 0
     /// B·T: rows of the hidden state.
     public var rows: Int { batch * tokens }
     /// Real weights (nil: seeded GPT-2-scale weights from `seed`).
@@ -71,11 +73,41 @@ public struct RunReport: Sendable {
     public var accuracy: AccuracyReport?
     /// Runs over a real transport: the parties' socket counters and wall time.
     public var measured: MeasuredExecution?
+    /// Runs that generate tokens: the prefill's costs and the decode steps' (the two sum to `totals`).
+    public var generation: Generation?
     /// Wall seconds of the two-party part in this process (not reported: it varies run to
     /// run; `pisim party` puts it in `measured`).
     public var partySeconds: Double?
 
     public var fidelity: Fidelity { accuracy == nil ? .estimate : .execute }
+
+    /// The costs of generating tokens, split by phase.
+    public struct Generation: Sendable {
+        /// K: decode steps (tokens generated after the prefill).
+        public var steps: Int
+        public var prefill: Part
+        /// All K decode steps together; `perToken` is their mean.
+        public var decode: Part
+        /// The mean decode step: bytes, rounds and seconds of `decode` over K (rounded
+        /// counters; the latency divided exactly).
+        public var perToken: Part {
+            var t = decode.totals
+            let k = max(steps, 1)
+            for kp in [\CostTotals.bytes, \.fullDuplexBytes, \.rounds, \.batchedRounds, \.multiplications, \.offlineBytes, \.elements,
+                       \.operations, \.rotations, \.bootstraps, \.rescales, \.multiplyAccumulates] as [WritableKeyPath<CostTotals, Int>] {
+                t[keyPath: kp] = (t[keyPath: kp] + k / 2) / k
+            }
+            t.bytesSent = t.bytesSent.map { ($0 + k / 2) / k }
+            t.batchedRoundTrips /= Double(k)
+            t.roundTripsSequential /= Double(k)
+            t.computeSeconds /= Double(k)
+            var l = decode.latency
+            l.roundTrips /= Double(k)
+            l.transfer /= Double(k)
+            l.compute /= Double(k)
+            return Part(name: "per token", totals: t, latency: l)
+        }
+    }
 
     /// Each nonlinearity's own error by name (empty for estimates).
     public var errorsByNonlinearity: [String: AccuracyReport.Nonlinearity] {
@@ -86,7 +118,7 @@ public struct RunReport: Sendable {
 /// Runs a transformer share-level / ciphertext-level ("execute" fidelity).
 public enum ModelRunner {
     /// The nonlinearity scope names reports group by.
-    public static let nonlinearities = Set(ModelConfiguration.attentionFunctions + ["layernorm", "gelu", "relu"])
+    public static let nonlinearities = Set(ModelConfiguration.attentionFunctions + ["layernorm", "rmsnorm", "gelu", "silu", "relu", "tanh"])
 
     /// The model configuration with the profile's approximations, or (`exact`) with each
     /// replaced by its exact function.
@@ -95,11 +127,13 @@ public enum ModelRunner {
                                         includeEmbeddings: r.includeEmbeddings, causalMask: r.causalMask, attention: r.attention,
                                         approximations: [:])
         config.batch = r.batch
+        config.generate = r.generate
         try config.shape.validate()
         try config.validateSizes()
         for f in config.requiredFunctions {
-            let length = f == "layernorm" ? r.model.width : r.tokens
-            config.approximations[f] = try r.profile.approximation(for: f, length: length)
+            let isNorm = f == config.normFunction
+            config.approximations[f] = try r.profile.approximation(for: f, length: config.rowLength(of: f),
+                                                                   epsilon: isNorm ? r.model.design.normEpsilon : nil)
         }
         try config.validate()
         return exact ? exactVersion(of: config) : config
@@ -120,24 +154,14 @@ public enum ModelRunner {
         let model = TransformerModel(configuration: approximate, weights: weights)
         let recorder = AccuracyRecorder(approximations: approximate.approximations, attentionFunction: approximate.attention)
         let exactModel = TransformerModel(configuration: exactVersion(of: approximate), weights: weights)
-        // Inputs: token ids drawn from the seed (one-hot rows) or, without embeddings, hidden states.
-        var g = UniformInputs(seed: r.seed)
-        let input: Tensor<Double>
-        if r.includeEmbeddings {
-            var oneHot = [Double](repeating: 0, count: r.rows * r.model.vocabulary)
-            for t in 0..<r.rows { oneHot[t * r.model.vocabulary + Int(g.next(in: try Interval(0, Double(r.model.vocabulary) - 0.5)))] = 1 }
-            input = Tensor(uncheckedShape: [r.rows, r.model.vocabulary], scalars: oneHot)
-        } else {
-            input = try Tensor(shape: [r.rows, r.model.width], element: { _ in g.next(in: try Interval(-1, 1)) })
-        }
+        let inputs = try inputRows(r)
         var trace = [NonlinearityCall]()
         // The exact reference runs on its own thread beside the private run; the comparisons
         // that need its values (hidden states, attention KL) wait for it (`finishDeferred`).
         let referenceRun = ReferenceRun(approximations: approximate.approximations, attentionFunction: approximate.attention) { observe in
             let plain = PlaintextBackend()
             var referenceTrace = [NonlinearityCall]()
-            let embedded = r.includeEmbeddings ? exactModel.embed(input, on: plain) : input
-            return exactModel.forward(embedded, on: plain, trace: &referenceTrace, observe: observe)
+            return joined(passes(exactModel, inputs, on: plain, trace: &referenceTrace, progress: nil, observe: observe))
         }
         recorder.defersReferenceComparisons = true
 
@@ -147,7 +171,7 @@ public enum ModelRunner {
         var partySeconds: Double?
         if let ckks = r.profile.ckks {
             let b = try ckks.backend(seed: r.seed)
-            output = b.reveal(ckksForward(model, input: input, on: b, request: r, trace: &trace, progress: progress, observe: recorder.observe))
+            output = joined(ckksForward(model, inputs: inputs, on: b, trace: &trace, progress: progress, observe: recorder.observe).map(b.reveal))
             ledger = b.ledger
             failure = b.failure?.description
         } else {
@@ -159,15 +183,15 @@ public enum ModelRunner {
             let run = try r.hosting.run(settings: settings) { engine -> Tensor<Double> in
                 let b = TwoPartyBackend(engine: engine, profileName: r.profile.name)
                 b.linearModel = r.profile.linear
-                let x = b.input(input)
+                let shared = inputs.map { b.input($0) }
                 engine.ledger.reset()
-                let h = r.includeEmbeddings ? model.embed(x, on: b) : x
                 var partyTrace = [NonlinearityCall]()
                 let reports = engine.view.holds(0)
                 // Over a real transport every reconstruction for a per-nonlinearity error
                 // would be traffic on the link the run measures: only the output is revealed.
                 let observe: ForwardObserver? = r.hosting.execution == .tcp ? nil : reports ? reporter.observe : { _ in }
-                return b.reveal(model.forward(h, on: b, trace: &partyTrace, progress: reports ? progress : nil, observe: observe))
+                let outputs = passes(model, shared, on: b, trace: &partyTrace, progress: reports ? progress : nil, observe: observe)
+                return joined(outputs.map(b.reveal))
             }
             output = run.result
             ledger = run.engine.ledger
@@ -180,6 +204,67 @@ public enum ModelRunner {
                                 meanAbsoluteError: errors.reduce(0, +) / Double(max(errors.count, 1)), failure: failure, accuracy: recorder.report)
         report.partySeconds = partySeconds
         return report
+    }
+
+    /// The client's inputs, drawn from the seed: the prefill's rows, then one row per
+    /// sequence for each decode step. Token ids become one-hot rows (the next token is
+    /// drawn, not the argmax of the last logits, so that the private run and the exact
+    /// reference read the same tokens); patches are uniform in [−1, 1] with each sequence's
+    /// first row zero (the class token's place); without embeddings, hidden states in [−1, 1].
+    static func inputRows(_ r: RunRequest) throws -> [Tensor<Double>] {
+        var g = UniformInputs(seed: r.seed)
+        let width = r.includeEmbeddings ? r.model.inputWidth : r.model.width
+        func rows(_ n: Int) throws -> Tensor<Double> {
+            guard r.includeEmbeddings, r.model.design.input == .tokens else {
+                var t = try Tensor(shape: [n, width], element: { _ in g.next(in: try Interval(-1, 1)) })
+                if r.includeEmbeddings {
+                    var scalars = t.scalars
+                    for s in stride(from: 0, to: n, by: max(n / max(r.batch, 1), 1)) { for j in 0..<width { scalars[s * width + j] = 0 } }
+                    t = Tensor(uncheckedShape: [n, width], scalars: scalars)
+                }
+                return t
+            }
+            var oneHot = [Double](repeating: 0, count: n * width)
+            for t in 0..<n { oneHot[t * width + Int(g.next(in: try Interval(0, Double(width) - 0.5)))] = 1 }
+            return Tensor(uncheckedShape: [n, width], scalars: oneHot)
+        }
+        return try [rows(r.rows)] + (0..<r.generate).map { _ in try rows(r.batch) }
+    }
+
+    /// The prefill of `inputs[0]`, then a decode step per further input (each under the
+    /// scope "decode", reading and extending the KV cache); each pass's output. One path for
+    /// every backend: the private run, the exact reference and the estimate.
+    /// `progress` counts blocks over every pass; a decode step's errors are observed per
+    /// nonlinearity only (its hidden states and attention rows are not the prefill's).
+    static func passes<B: ModelBackend>(_ model: TransformerModel, _ inputs: [B.Value], on b: B, trace: inout [NonlinearityCall],
+                                        progress: ((Int, Int) -> Void)?, observe: ForwardObserver?) -> [B.Value] {
+        let layers = model.configuration.shape.layers, total = layers * inputs.count
+        var cache: KeyValueCache<B.Value>? = inputs.count > 1 ? KeyValueCache(layers: layers) : nil
+        let stepObserver: ForwardObserver? = observe.map { observe in
+            { event in
+                if case let .nonlinearity(function, _, input, output, mask) = event {
+                    observe(.nonlinearity(function: function, layer: nil, input: input, output: output, mask: mask))
+                }
+            }
+        }
+        var outputs = [B.Value]()
+        for (step, x) in inputs.enumerated() {
+            func pass() -> B.Value {
+                let position = cache?.length ?? 0
+                let events = step == 0 ? observe : stepObserver
+                let h = model.configuration.includeEmbeddings ? model.embed(x, position: position, on: b, trace: &trace, observe: events) : x
+                return model.forward(h, on: b, trace: &trace, cache: &cache, progress: progress.map { p in { done, _ in p(step * layers + done, total) } },
+                                     observe: events)
+            }
+            outputs.append(step == 0 ? pass() : b.scope("decode") { pass() })
+        }
+        return outputs
+    }
+
+    /// The outputs of every pass, flattened into one row-major tensor [n] (for errors).
+    static func joined(_ outputs: [Tensor<Double>]) -> Tensor<Double> {
+        let scalars = outputs.flatMap(\.scalars)
+        return outputs.count == 1 ? outputs[0] : Tensor(uncheckedShape: [scalars.count], scalars: scalars)
     }
 
     /// The request's weights: its file (checked against the shape and the context length)
@@ -195,16 +280,19 @@ public enum ModelRunner {
         return w
     }
 
-    /// Client → server encrypted input, the forward pass, server → client encrypted output.
-    static func ckksForward(_ model: TransformerModel, input: Tensor<Double>, on b: CKKSBackend, request r: RunRequest,
-                            trace: inout [NonlinearityCall], progress: ((Int, Int) -> Void)?, observe: ForwardObserver?) -> CKKSTensor {
-        let x = b.input(input)
+    /// Client → server encrypted inputs, the prefill and decode steps, server → client
+    /// encrypted outputs.
+    static func ckksForward(_ model: TransformerModel, inputs: [Tensor<Double>], on b: CKKSBackend, trace: inout [NonlinearityCall],
+                            progress: ((Int, Int) -> Void)?, observe: ForwardObserver?) -> [CKKSTensor] {
+        let xs = inputs.map { b.input($0) }
         b.ledger.reset()
-        b.scope("transfer") { b.transfer(x, from: 0) }
-        let h = r.includeEmbeddings ? model.embed(x, on: b) : x
-        let y = model.forward(h, on: b, trace: &trace, progress: progress, observe: observe)
-        b.scope("transfer") { b.transfer(y, from: 1) }
-        return y
+        func transfer(_ v: CKKSTensor, step: Int, from party: Int) {
+            if step == 0 { b.scope("transfer") { b.transfer(v, from: party) } } else { b.scope("decode") { b.scope("transfer") { b.transfer(v, from: party) } } }
+        }
+        for (i, x) in xs.enumerated() { transfer(x, step: i, from: 0) }
+        let ys = passes(model, xs, on: b, trace: &trace, progress: progress, observe: observe)
+        for (i, y) in ys.enumerated() { transfer(y, step: i, from: 1) }
+        return ys
     }
 
     /// Every event on one row: the nonlinearity whose scope it ran in, else "transfer" (CKKS
@@ -229,10 +317,17 @@ public enum ModelRunner {
         func part(_ p: (name: String, totals: CostTotals)) -> RunReport.Part {
             RunReport.Part(name: p.name, totals: p.totals, latency: r.network.latency(of: p.totals))
         }
-        return RunReport(request: r, totals: totals, latency: r.network.latency(of: totals),
-                         byNonlinearity: parts(ledger).map(part),
-                         byLayer: ledger.totals(byScopeComponent: 0).map(part),
-                         maxAbsoluteError: maxAbsoluteError, meanAbsoluteError: meanAbsoluteError, failure: failure, accuracy: accuracy)
+        // A decode step's events are under "decode", then the block's scope: per block, both phases.
+        let byLayer = ledger.totals { e in e.scope.first == "decode" ? e.scope.dropFirst().first : e.scope.first }
+        var report = RunReport(request: r, totals: totals, latency: r.network.latency(of: totals),
+                               byNonlinearity: parts(ledger).map(part), byLayer: byLayer.map(part),
+                               maxAbsoluteError: maxAbsoluteError, meanAbsoluteError: meanAbsoluteError, failure: failure, accuracy: accuracy)
+        if r.generate > 0 {
+            let decode = ledger.totals(under: ["decode"])
+            let prefill = CostTotals(ledger.events.filter { $0.scope.first != "decode" })
+            report.generation = RunReport.Generation(steps: r.generate, prefill: part(("prefill", prefill)), decode: part(("decode", decode)))
+        }
+        return report
     }
 }
 
@@ -245,19 +340,19 @@ extension ModelRunner {
         }
         let model = TransformerModel(configuration: try configuration(r, exact: false), weights: try modelWeights(r))
         var trace = [NonlinearityCall]()
-        let input = Tensor<Double>(uncheckedShape: [r.rows, r.includeEmbeddings ? r.model.vocabulary : r.model.width], scalars: [])
+        let width = r.includeEmbeddings ? r.model.inputWidth : r.model.width
+        let inputs = [Tensor<Double>(uncheckedShape: [r.rows, width], scalars: [])]
+            + Array(repeating: Tensor<Double>(uncheckedShape: [r.batch, width], scalars: []), count: r.generate)
         if let ckks = r.profile.ckks {
             let b = try ckks.backend(seed: r.seed, tracksValues: false)
-            _ = ckksForward(model, input: input, on: b, request: r, trace: &trace, progress: nil, observe: nil)
+            _ = ckksForward(model, inputs: inputs, on: b, trace: &trace, progress: nil, observe: nil)
             return try report(r, ledger: b.ledger, maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil, accuracy: nil)
         }
         var settings = r.profile.settings
         settings.seed = r.seed
         let b = try TwoPartyEstimator(settings: settings)
         b.linearModel = r.profile.linear
-        let x = b.input(input)
-        let h = r.includeEmbeddings ? model.embed(x, on: b) : x
-        _ = model.forward(h, on: b, trace: &trace)
+        _ = passes(model, inputs.map { b.input($0) }, on: b, trace: &trace, progress: nil, observe: nil)
         return try report(r, ledger: b.ledger, maxAbsoluteError: .nan, meanAbsoluteError: .nan, failure: nil, accuracy: nil)
     }
 }

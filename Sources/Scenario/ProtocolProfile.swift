@@ -340,11 +340,20 @@ public struct ProtocolProfile: Sendable {
         }
     }
 
-    /// The approximation this profile uses for `function` (catalog defaults if unlisted).
-    public func approximation(for function: String, length: Int) throws(ApproximationError) -> any NonlinearApproximation {
-        var o = nonlinearities[function] ?? ApproximationOptions()
+    /// The approximation this profile uses for `function` (catalog defaults if unlisted),
+    /// for rows of `length`; `epsilon`: the model's norm ε, used unless the profile sets one.
+    ///
+    /// Functions a profile does not list borrow what it does list: RMSNorm takes LayerNorm's
+    /// entry (the same inverse square root; an analytic LayerNorm cost then bounds RMSNorm's,
+    /// which skips the mean), and SiLU is x · the profile's sigmoid when it lists one.
+    public func approximation(for function: String, length: Int, epsilon: Double? = nil) throws(ApproximationError) -> any NonlinearApproximation {
+        var o = nonlinearities[function] ?? (function == "rmsnorm" ? nonlinearities["layernorm"] : nil) ?? ApproximationOptions()
         o.maxMethod = maxMethod
         o.length = length
+        if o.epsilon == nil { o.epsilon = epsilon }
+        if function == "silu", nonlinearities["silu"] == nil, nonlinearities["sigmoid"] != nil {
+            return SiLUApproximation(sigmoid: try approximation(for: "sigmoid", length: length))
+        }
         return try ApproximationCatalog.make(function, o)
     }
 }

@@ -34,8 +34,8 @@ public struct Scenario: Sendable {
     /// Every key a scenario file accepts.
     public static let keys = ["name", "description", "model", "architecture", "protocol", "network", "tokens", "batch", "layers", "ffn_keep",
                               "embeddings", "causal_mask", "attention", "fidelity", "seed", "precision", "approximations", "weights",
-                              "compute_scale"]
-    static let modelKeys = ["preset", "name", "layers", "heads", "width", "ffn_width", "vocabulary"]
+                              "compute_scale", "generate"]
+    static let modelKeys = ["preset", "hf_config", "family", "name", "layers", "heads", "kv_heads", "width", "ffn_width", "vocabulary"]
     static let networkKeys = ["preset", "name", "bandwidth_mbps", "rtt_ms", "duplex", "source"]
     static let twoPartyPrecisionKeys = ["ring_bits", "fractional_bits"]
     static let ckksPrecisionKeys = ["scaling_bits", "depth", "ring_dimension", "first_prime_bits"]
@@ -61,7 +61,7 @@ public struct Scenario: Sendable {
         let top = try root.mapping(allowed: keys)
         let name = try top["name"]?.string() ?? URL(fileURLWithPath: root.file).deletingPathExtension().lastPathComponent
 
-        var shape = try model(top["model"], root: root)
+        var (shape, imageTokens) = try model(top["model"], root: root, directory: point.directory)
         if let node = top["layers"] {
             let l = try node.int()
             guard (1...shape.layers).contains(l) else { throw node.error("must be 1…\(shape.layers) (the model's blocks), got \(l)") }
@@ -73,7 +73,8 @@ public struct Scenario: Sendable {
         } else {
             architecture = .baseline
         }
-        let tokens = try top["tokens"]?.int() ?? 128
+        // A ViT's tokens are its patches and the class token (197 for 224² images of 16² patches).
+        let tokens = try top["tokens"]?.int() ?? (shape.family == .vit ? imageTokens ?? 197 : 128)
         if tokens < 1 { throw top["tokens"]!.error("the context length must be ≥ 1, got \(tokens)") }
         var ffnKeep: Int?
         if let node = top["ffn_keep"] {
@@ -105,7 +106,14 @@ public struct Scenario: Sendable {
         }
         var request = RunRequest(model: shape, architecture: architecture, profile: profile, network: network, tokens: tokens,
                                  ffnKeep: ffnKeep, includeEmbeddings: try top["embeddings"]?.bool() ?? true,
-                                 causalMask: try top["causal_mask"]?.bool() ?? true, seed: seedValue)
+                                 causalMask: try top["causal_mask"]?.bool() ?? shape.design.causal, seed: seedValue)
+        if let node = top["generate"] {
+            request.generate = try node.int()
+            guard request.generate >= 0 else { throw node.error("the tokens to generate must be ≥ 0, got \(request.generate)") }
+            guard request.generate <= ScenarioDocument.maximumGeneratedTokens else {
+                throw node.error("at most \(ScenarioDocument.maximumGeneratedTokens) generated tokens, got \(request.generate)")
+            }
+        }
         if let node = top["batch"] {
             request.batch = try node.int()
             guard request.batch >= 1 else { throw node.error("the batch must be ≥ 1, got \(request.batch)") }
@@ -126,32 +134,49 @@ public struct Scenario: Sendable {
                         request: request, fidelity: fidelity)
     }
 
-    /// `model`: a preset name, or a mapping {preset?, name, layers, heads, width, ffn_width, vocabulary}.
-    static func model(_ node: YAMLNode?, root: YAMLNode) throws(FileError) -> ModelShape {
-        guard let node else { return ModelShape.presets[0] }
+    /// `model`: a preset name, or a mapping {preset? | hf_config?, family?, name, layers,
+    /// heads, kv_heads, width, ffn_width, vocabulary}: a preset's or a Hugging Face
+    /// `config.json`'s shape (path relative to the scenario) with any key replaced, or a
+    /// custom shape of a family (default gpt2). Also the tokens of one image for ViT configs.
+    static func model(_ node: YAMLNode?, root: YAMLNode, directory: String) throws(FileError) -> (ModelShape, Int?) {
+        guard let node else { return (ModelShape.presets[0], nil) }
         if case .scalar = node.node {
-            return try preset(node)
+            return (try preset(node), nil)
         }
         let m = try node.mapping(allowed: modelKeys)
         var shape: ModelShape
+        var imageTokens: Int?
+        if m["preset"] != nil, let c = m["hf_config"] { throw c.error("give a preset or an hf_config, not both") }
         if let p = m["preset"] {
             shape = try preset(p)
+        } else if let c = m["hf_config"] {
+            let given = try c.string()
+            let path = given.hasPrefix("/") ? given : URL(fileURLWithPath: directory).appendingPathComponent(given).path
+            do { (shape, imageTokens) = try HuggingFaceConfig.load(path: path) } catch { throw c.error(error.description) }
         } else {
             let missing = ["layers", "heads", "width", "ffn_width", "vocabulary"].filter { m[$0] == nil }
-            guard missing.isEmpty else { throw node.error("a custom model needs \(missing.joined(separator: ", ")) (or a preset to start from)") }
-            shape = ModelShape(name: "custom", layers: 1, heads: 1, width: 1, ffnWidth: 1, vocabulary: 1)
+            guard missing.isEmpty else { throw node.error("a custom model needs \(missing.joined(separator: ", ")) (or a preset or hf_config to start from)") }
+            var family = ModelFamily.gpt2
+            if let f = m["family"] { family = ModelFamily(rawValue: try f.choice(ModelFamily.allCases.map(\.rawValue))) ?? .gpt2 }
+            shape = ModelShape(name: "custom", layers: 1, heads: 1, width: 1, ffnWidth: 1, vocabulary: 1, family: family)
+        }
+        if let f = m["family"], m["preset"] != nil || m["hf_config"] != nil {
+            throw f.error("family comes with the preset or config (\(shape.family.rawValue)); set it only for a custom shape")
         }
         if let v = m["name"] { shape.name = try v.string() }
-        for (key, path) in [("layers", \ModelShape.layers), ("heads", \.heads), ("width", \.width), ("ffn_width", \.ffnWidth),
-                            ("vocabulary", \.vocabulary)] as [(String, WritableKeyPath<ModelShape, Int>)] {
+        let groupedHeads = shape.kvHeads != shape.heads
+        for (key, path) in [("layers", \ModelShape.layers), ("heads", \.heads), ("kv_heads", \.kvHeads), ("width", \.width),
+                            ("ffn_width", \.ffnWidth), ("vocabulary", \.vocabulary)] as [(String, WritableKeyPath<ModelShape, Int>)] {
             if let v = m[key] {
                 let n = try v.int()
                 guard n >= 1 else { throw v.error("must be ≥ 1, got \(n)") }
                 shape[keyPath: path] = n
             }
         }
+        // Multi-head models keep one key/value head per query head when the heads change.
+        if m["heads"] != nil, m["kv_heads"] == nil, !groupedHeads { shape.kvHeads = shape.heads }
         do { try shape.validate() } catch { throw node.error(error.description) }
-        return shape
+        return (shape, imageTokens)
     }
 
     static func preset(_ node: YAMLNode) throws(FileError) -> ModelShape {

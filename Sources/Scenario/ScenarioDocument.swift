@@ -149,6 +149,8 @@ public struct ScenarioDocument {
 
     /// The most runs one sweep may expand to, with or without `--yes`.
     public static let maximumRuns = 10_000
+    /// The most tokens a run may generate after its prefill (each is a decode step through every block).
+    public static let maximumGeneratedTokens = 1 << 20
 
     /// One run of the sweep: the document with every list replaced by one of its entries,
     /// and which entry each axis took.

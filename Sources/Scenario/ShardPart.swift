@@ -40,6 +40,8 @@ public struct StoredRunReport: Sendable, Codable, Equatable {
     public var meanAbsoluteError: Double
     public var failure: String?
     public var accuracy: AccuracyReport?
+    /// Generating runs: the prefill's and the decode steps' parts.
+    public var generation: [RunReport.Part]?
     /// The profile text's SHA-256 the run used (a profile edited between the shards and the
     /// merge is refused).
     public var profileSHA256: String
@@ -53,13 +55,16 @@ public struct StoredRunReport: Sendable, Codable, Equatable {
         meanAbsoluteError = r.meanAbsoluteError
         failure = r.failure
         accuracy = r.accuracy
+        generation = r.generation.map { [$0.prefill, $0.decode] }
         profileSHA256 = r.request.profile.textSHA256
     }
 
     /// The report again, for `request` (the same run, resolved anew).
     public func report(request: RunRequest) -> RunReport {
-        RunReport(request: request, totals: totals, latency: latency, byNonlinearity: byNonlinearity, byLayer: byLayer,
-                  maxAbsoluteError: maxAbsoluteError, meanAbsoluteError: meanAbsoluteError, failure: failure, accuracy: accuracy)
+        var r = RunReport(request: request, totals: totals, latency: latency, byNonlinearity: byNonlinearity, byLayer: byLayer,
+                          maxAbsoluteError: maxAbsoluteError, meanAbsoluteError: meanAbsoluteError, failure: failure, accuracy: accuracy)
+        if let g = generation, g.count == 2 { r.generation = RunReport.Generation(steps: request.generate, prefill: g[0], decode: g[1]) }
+        return r
     }
 }
 

@@ -3,18 +3,18 @@ import Randomness
 import Tensors
 
 /// The server's weights: seeded random matrices with GPT-2's initialisation scale, or real
-/// weights read from a file in Hugging Face GPT-2 naming.
+/// weights read from a file in Hugging Face naming (`HuggingFaceNames`, per family).
 ///
 /// Seeded weights (N(0, 0.02²); Radford et al. 2019, `initializer_range = 0.02`) are
 /// generated per matrix from the seed, layer and name, so no model is ever held in memory
-/// whole and a run is reproducible; they have no biases, LayerNorm gains or position
-/// embeddings (the paper's operation counts). File weights add those: biases after every
-/// projection, LayerNorm's gain and bias, and learned position embeddings.
+/// whole and a run is reproducible; they have no biases, norm gains or position
+/// embeddings (the paper's operation counts). File weights add those: biases after the
+/// projections that have them, norm gains and biases, and learned position embeddings.
 public struct ModelWeights: Sendable {
     public enum Source: Sendable {
         case seeded(seed: UInt64, standardDeviation: Double)
-        /// A `.safetensors` file or `.npy` directory; `prefix` is "" or "transformer.".
-        case file(WeightFile, prefix: String)
+        /// A `.safetensors` file or `.npy` directory, with where its tensors are.
+        case file(WeightFile, names: HuggingFaceNamesBox)
     }
 
     public let shape: ModelShape
@@ -28,68 +28,66 @@ public struct ModelWeights: Sendable {
         source = .seeded(seed: seed, standardDeviation: standardDeviation)
     }
 
-    /// Real weights, checked against `shape` for the first `shape.layers` blocks.
-    ///
-    /// Names (GPT2LMHeadModel's state dict, Conv1D layout y = x·W + b, optionally under
-    /// `transformer.`): `wte.weight` [V × d], `wpe.weight` [P × d], per block i
-    /// `h.i.ln_1.{weight,bias}` [d], `h.i.attn.c_attn.{weight [d × 3d], bias [3d]}` (q, k, v
-    /// side by side), `h.i.attn.c_proj.{weight [d × d], bias}`, `h.i.ln_2.*`,
-    /// `h.i.mlp.c_fc.{weight [d × f], bias [f]}`, `h.i.mlp.c_proj.{weight [f × d], bias [d]}`,
-    /// and `ln_f.{weight,bias}`. The vocabulary projection is tied to `wte`.
+    /// Real weights, checked against `shape` for the first `shape.layers` blocks: every
+    /// matrix the family needs present with its shape, every optional vector (biases, norm
+    /// gains) with its length when present, and every value finite.
     ///
     /// - Throws: `TransformerError.invalidOption` naming the missing tensor or the shape
     ///   that does not fit.
     public init(shape: ModelShape, file: WeightFile) throws(TransformerError) {
-        let prefix = file.entries["wte.weight"] == nil && file.entries["transformer.wte.weight"] != nil ? "transformer." : ""
-        let d = shape.width, f = shape.ffnWidth
-        func check(_ name: String, _ expected: [Int], required: Bool = true) throws(TransformerError) {
-            guard let e = file.entries[prefix + name] else {
+        guard shape.family != .vit else {
+            throw .invalidOption("\(file.path): weight files for ViT are not read yet (vit runs use seeded weights)")
+        }
+        let names = HuggingFaceNames(shape: shape, names: Set(file.entries.keys))
+        let d = shape.width, f = shape.ffnWidth, kv = shape.kvWidth
+        func check(_ l: HuggingFaceNames.Located?, _ expected: [Int], required: Bool) throws(TransformerError) {
+            guard let l else { return }
+            guard let e = file.entries[l.name] else {
                 guard required else { return }
-                throw .invalidOption("\(file.path): no tensor '\(prefix + name)' (Hugging Face GPT-2 names expected, e.g. h.0.attn.c_attn.weight)")
+                throw .invalidOption("\(file.path): no tensor '\(l.name)' (Hugging Face \(shape.family.rawValue) names expected, e.g. \(names.example))")
             }
-            guard e.shape == expected else {
-                throw .invalidOption("\(file.path): '\(prefix + name)' has shape \(e.shape), but \(shape.name) needs \(expected)")
+            guard let s = HuggingFaceNames.shape(of: l, stored: e.shape), s == expected else {
+                throw .invalidOption("\(file.path): '\(l.name)' has shape \(e.shape), which does not give the \(expected) \(shape.name) needs")
             }
-            try finite(prefix + name, e)
-        }
-        // A NaN or infinite weight would poison every value downstream, and the error
-        // report (NaN against NaN) would read 0.
-        func finite(_ name: String, _ e: WeightFile.Entry) throws(TransformerError) {
+            // A NaN or infinite weight would poison every value downstream, and the error
+            // report (NaN against NaN) would read 0.
             if let i = e.firstNonFinite() {
-                throw .invalidOption("\(file.path): '\(name)' holds a non-finite value (\(e.decode()[i])) at storage index \(i); weights must be finite")
+                throw .invalidOption("\(file.path): '\(l.name)' holds a non-finite value (\(e.decode()[i])) at storage index \(i); weights must be finite")
             }
         }
-        try check("wte.weight", [shape.vocabulary, d])
-        if let wpe = file.entries[prefix + "wpe.weight"] {
-            guard wpe.shape.count == 2, wpe.shape[1] == d else {
-                throw .invalidOption("\(file.path): '\(prefix)wpe.weight' has shape \(wpe.shape), but \(shape.name) needs [positions, \(d)]")
+        try check(names.matrix("wte", layer: -1), [shape.vocabulary, d], required: true)
+        if let pos = names.positions, let e = file.entries[pos] {
+            guard e.shape.count == 2, e.shape[1] == d else {
+                throw .invalidOption("\(file.path): '\(pos)' has shape \(e.shape), but \(shape.name) needs [positions, \(d)]")
             }
-            try finite(prefix + "wpe.weight", wpe)
+            try check(HuggingFaceNames.Located(name: pos), e.shape, required: true)
         }
         for i in 0..<shape.layers {
-            try check("h.\(i).attn.c_attn.weight", [d, 3 * d])
-            try check("h.\(i).attn.c_proj.weight", [d, d])
-            try check("h.\(i).mlp.c_fc.weight", [d, f])
-            try check("h.\(i).mlp.c_proj.weight", [f, d])
-            for (name, n) in [("attn.c_attn.bias", 3 * d), ("attn.c_proj.bias", d), ("mlp.c_fc.bias", f), ("mlp.c_proj.bias", d),
-                              ("ln_1.weight", d), ("ln_1.bias", d), ("ln_2.weight", d), ("ln_2.bias", d)] {
-                try check("h.\(i).\(name)", [n], required: false)
+            var matrices: [(String, [Int])] = [("q", [d, d]), ("k", [d, kv]), ("v", [d, kv]), ("o", [d, d]), ("ffn.in", [d, f]), ("ffn.out", [f, d])]
+            if shape.design.feedForward == .gated { matrices.append(("ffn.gate", [d, f])) }
+            for (name, dims) in matrices { try check(names.matrix(name, layer: i), dims, required: true) }
+            for (name, n) in [("q.bias", d), ("k.bias", kv), ("v.bias", kv), ("o.bias", d), ("ffn.in.bias", f), ("ffn.out.bias", d),
+                              ("ln1.gain", d), ("ln1.bias", d), ("ln2.gain", d), ("ln2.bias", d)] {
+                try check(names.vector(name, layer: i), [n], required: false)
             }
         }
-        try check("ln_f.weight", [d], required: false)
-        try check("ln_f.bias", [d], required: false)
+        for name in ["lnf.gain", "lnf.bias", "lne.gain", "lne.bias", "type", "pooler.bias"] {
+            try check(names.vector(name, layer: -1), [d], required: false)
+        }
+        if shape.design.head == .pooler { try check(names.matrix("pooler", layer: -1), [d, d], required: true) }
+        if shape.design.head == .vocabulary, !shape.design.tiedHead { try check(names.matrix("head", layer: -1), [d, shape.vocabulary], required: true) }
         self.shape = shape
-        source = .file(file, prefix: prefix)
+        source = .file(file, names: HuggingFaceNamesBox(names))
     }
 
     /// Positions the learned position embedding covers (nil: none, or seeded weights).
     public var maximumPositions: Int? {
-        guard case let .file(file, prefix) = source else { return nil }
-        return file.entries[prefix + "wpe.weight"]?.shape.first
+        guard case let .file(file, box) = source, let pos = box.names.positions else { return nil }
+        return file.entries[pos]?.shape.first
     }
 
     /// The matrix `name` of block `layer` ([rows × columns]): "q", "k", "v", "o", "ffn.in",
-    /// "ffn.out", or "wte" / "wte.T" (layer −1).
+    /// "ffn.gate", "ffn.out", or (layer −1) "wte", "wte.T", "head", "patch", "pooler".
     public func matrix(_ name: String, layer: Int, rows: Int, columns: Int) -> WeightMatrix {
         let made = uncachedMatrix(name, layer: layer, rows: rows, columns: columns), cache = cache
         let key = "\(name)|\(layer)|\(rows)|\(columns)"
@@ -99,59 +97,46 @@ public struct ModelWeights: Sendable {
     func uncachedMatrix(_ name: String, layer: Int, rows: Int, columns: Int) -> WeightMatrix {
         switch source {
         case let .seeded(seed, sd): return Self.seededMatrix(name, layer: layer, rows: rows, columns: columns, seed: seed, standardDeviation: sd)
-        case let .file(file, prefix):
-            let d = shape.width
+        case let .file(file, box):
             return WeightMatrix(rows: rows, columns: columns) {
-                func load(_ n: String) -> Tensor<Double> {
-                    (try? file.tensor(prefix + n)) ?? Tensor(uncheckedShape: [rows, columns], repeating: 0)  // shapes checked at init
+                // Shapes were checked at init.
+                guard let l = box.names.matrix(name, layer: layer), let t = try? file.tensor(l.name) else {
+                    return Tensor(uncheckedShape: [rows, columns], repeating: 0)
                 }
-                switch name {
-                case "q", "k", "v":
-                    let offset = name == "q" ? 0 : (name == "k" ? d : 2 * d)
-                    return load("h.\(layer).attn.c_attn.weight").columns(from: offset, count: d)
-                case "o": return load("h.\(layer).attn.c_proj.weight")
-                case "ffn.in": return load("h.\(layer).mlp.c_fc.weight")
-                case "ffn.out": return load("h.\(layer).mlp.c_proj.weight")
-                case "wte.T": return (try? load("wte.weight").transposed([1, 0])) ?? Tensor(uncheckedShape: [rows, columns], repeating: 0)
-                default: return load("wte.weight")
-                }
+                return HuggingFaceNames.apply(l, to: t)
             }
         }
     }
 
-    /// A public vector of block `layer` (layer −1: the final LayerNorm), nil when the
-    /// weights have none: "q.bias", "k.bias", "v.bias", "o.bias", "ffn.in.bias",
-    /// "ffn.out.bias", "ln1.gain", "ln1.bias", "ln2.gain", "ln2.bias", "lnf.gain", "lnf.bias".
+    /// A public vector of block `layer` (layer −1: outside the blocks), nil when the weights
+    /// have none: "q.bias", "k.bias", "v.bias", "o.bias", "ffn.in.bias", "ffn.gate.bias",
+    /// "ffn.out.bias", "ln1.gain", "ln1.bias", "ln2.gain", "ln2.bias", "lnf.gain", "lnf.bias",
+    /// "lne.gain", "lne.bias", "pooler.bias", "head.bias", "type".
     public func vector(_ name: String, layer: Int) -> Tensor<Double>? {
-        guard case let .file(file, prefix) = source else { return nil }
-        let d = shape.width
-        func load(_ n: String) -> Tensor<Double>? {
-            guard file.entries[prefix + n] != nil else { return nil }
-            return try? file.tensor(prefix + n)
-        }
-        switch name {
-        case "q.bias", "k.bias", "v.bias":
-            guard let b = load("h.\(layer).attn.c_attn.bias") else { return nil }
-            let offset = name == "q.bias" ? 0 : (name == "k.bias" ? d : 2 * d)
-            return Tensor(uncheckedShape: [d], scalars: Array(b.scalars[offset..<(offset + d)]))
-        case "o.bias": return load("h.\(layer).attn.c_proj.bias")
-        case "ffn.in.bias": return load("h.\(layer).mlp.c_fc.bias")
-        case "ffn.out.bias": return load("h.\(layer).mlp.c_proj.bias")
-        case "ln1.gain": return load("h.\(layer).ln_1.weight")
-        case "ln1.bias": return load("h.\(layer).ln_1.bias")
-        case "ln2.gain": return load("h.\(layer).ln_2.weight")
-        case "ln2.bias": return load("h.\(layer).ln_2.bias")
-        case "lnf.gain": return load("ln_f.weight")
-        case "lnf.bias": return load("ln_f.bias")
-        default: return nil
-        }
+        guard case let .file(file, box) = source, let l = box.names.vector(name, layer: layer), file.entries[l.name] != nil,
+              let t = try? file.tensor(l.name) else { return nil }
+        return HuggingFaceNames.apply(l, to: t)
     }
 
-    /// The position embeddings of tokens 0 ..< t ([t × d]), nil without them.
-    public func positions(tokens t: Int) -> Tensor<Double>? {
-        guard case let .file(file, prefix) = source, let e = file.entries[prefix + "wpe.weight"], t <= e.shape[0],
-              let wpe = try? file.tensor(prefix + "wpe.weight") else { return nil }
-        return Tensor(uncheckedShape: [t, shape.width], scalars: Array(wpe.scalars[0..<(t * shape.width)]))
+    /// The position embeddings of tokens `start ..< start + t` ([t × d]), nil without them
+    /// (or past the table: `ModelRunner.modelWeights` refuses such runs).
+    public func positions(tokens t: Int, from start: Int = 0) -> Tensor<Double>? {
+        guard case let .file(file, box) = source, let pos = box.names.positions, let e = file.entries[pos], start + t <= e.shape[0],
+              let table = try? file.tensor(pos) else { return nil }
+        let d = shape.width
+        return Tensor(uncheckedShape: [t, d], scalars: Array(table.scalars[(start * d)..<((start + t) * d)]))
+    }
+
+    /// The public rows added to the embedded input of `batch` sequences of `t` tokens from
+    /// position `start` ([B·t × d]): learned positions and BERT's token type 0; nil when
+    /// the weights have neither.
+    public func embeddingAdditions(tokens t: Int, from start: Int, batch: Int) -> Tensor<Double>? {
+        let p = positions(tokens: t, from: start), type = vector("type", layer: -1)
+        guard p != nil || type != nil else { return nil }
+        let d = shape.width
+        var row = p?.scalars ?? [Double](repeating: 0, count: t * d)
+        if let type { for i in 0..<(t * d) { row[i] += type.scalars[i % d] } }
+        return Tensor(uncheckedShape: [batch * t, d], scalars: Array(repeating: row, count: batch).flatMap { $0 })
     }
 
     static func seededMatrix(_ name: String, layer: Int, rows: Int, columns: Int, seed: UInt64, standardDeviation sd: Double) -> WeightMatrix {
@@ -192,6 +177,13 @@ public struct ModelWeights: Sendable {
         }
         return Tensor(uncheckedShape: [d], scalars: out.map { $0 / alpha })
     }
+}
+
+/// `HuggingFaceNames` behind a reference-free box, so that `ModelWeights.Source` stays public
+/// while the naming table is internal.
+public struct HuggingFaceNamesBox: Sendable {
+    let names: HuggingFaceNames
+    init(_ names: HuggingFaceNames) { self.names = names }
 }
 
 /// Weight matrices by name, made once: thread-safe (a recursive lock, since one matrix may

@@ -1,3 +1,4 @@
+import Foundation
 import Approximation
 import Backend
 import Tensors
@@ -71,6 +72,17 @@ public struct ModelConfiguration: Sendable {
             guard (0...shape.layers).contains(k) else { throw .invalidOption("ffn-keep must be 0…\(shape.layers), got \(k)") }
         }
         guard ffnScaleAlpha > 0, ffnScaleAlpha.isFinite else { throw .invalidOption("the FFN scale α must be positive") }
+        let design = shape.design
+        if design.feedForward == .gated, architecture.activation == .none {
+            throw .invalidOption("\(shape.name) has a gated FFN (\(design.activation) gate · up projection); architecture \(architecture.rawValue) has no activation to gate with")
+        }
+        guard generate >= 0 else { throw .invalidOption("the tokens to generate must be ≥ 0, got \(generate)") }
+        if generate > 0, !design.canGenerate {
+            throw .invalidOption("\(shape.name) is an encoder (\(design.family.rawValue)): it does not generate tokens")
+        }
+        if generate > 0, !includeEmbeddings {
+            throw .invalidOption("generating tokens needs the embeddings (each step feeds a token in and reads logits out)")
+        }
         try validateSizes()
         for f in Set(requiredFunctions) where approximations[f] == nil {
             throw .invalidOption("no approximation for \(f)")
@@ -89,14 +101,21 @@ public struct ModelConfiguration: Sendable {
     /// `CostTotals.saturatedCounters`).
     public static let maximumTensorElements = 1 << 50
 
-    /// The tensors a forward pass builds, by name and shape: one-hot tokens and the
+    /// Decode steps after the prefill (each one token, attending to every earlier one
+    /// through the KV cache); 0: the prefill only.
+    public var generate = 0
+
+    /// Tokens the longest attention row covers: the prefill and every generated token.
+    public var contextLength: Int { tokens + generate }
+
+    /// The tensors a forward pass builds, by name and shape: the input rows and the
     /// embedding, the hidden state, the FFN's hidden layer and weights, and the attention scores.
     public var tensorShapes: [(name: String, shape: [Int])] {
-        let d = shape.width, rows = [batch, tokens]
+        let d = shape.width, rows = [batch, tokens], t = contextLength
         var out: [(String, [Int])] = [("hidden state", rows + [d]), ("FFN hidden layer", rows + [shape.ffnWidth]),
                                       ("FFN weights", [d, shape.ffnWidth]), ("attention weights", [d, d]),
-                                      ("attention scores", [batch, shape.heads, tokens, tokens])]
-        if includeEmbeddings { out += [("one-hot tokens", rows + [shape.vocabulary]), ("embedding", [shape.vocabulary, d])] }
+                                      ("attention scores", [batch, shape.heads, tokens, t])]
+        if includeEmbeddings { out += [("input rows", rows + [shape.inputWidth]), ("embedding", [shape.inputWidth, d])] }
         return out
     }
 
@@ -116,21 +135,54 @@ public struct ModelConfiguration: Sendable {
     /// Row functions that can stand in for softmax in attention.
     public static let attentionFunctions = ["softmax", "power-softmax", "2quad", "relu-softmax"]
 
+    /// The norm's catalog name ("layernorm", or "rmsnorm" for LLaMA).
+    public var normFunction: String { shape.design.norm.rawValue }
+
+    /// The FFN activation's catalog name, nil without one: the family's own ("gelu",
+    /// "silu") for architectures that keep it, "relu" for the ReLU variants.
+    public var activationFunction: String? {
+        switch architecture.activation {
+        case .gelu: shape.design.activation
+        case .relu: "relu"
+        case .none: nil
+        }
+    }
+
     /// The nonlinearities this architecture evaluates.
     public var requiredFunctions: [String] {
         var f = [attention]
-        if architecture.hasLayerNorm { f.append("layernorm") }
-        switch architecture.activation {
-        case .gelu: f.append("gelu")
-        case .relu: f.append("relu")
-        case .none: break
-        }
+        if architecture.hasLayerNorm { f.append(normFunction) }
+        if let a = activationFunction { f.append(a) }
+        if includeEmbeddings, shape.design.head == .pooler { f.append("tanh") }
         return f
+    }
+
+    /// The row length each function's approximation is built for: the model width for the
+    /// norms, the longest attention row otherwise.
+    public func rowLength(of function: String) -> Int {
+        [normFunction, "layernorm"].contains(function) ? shape.width : contextLength
     }
 }
 
-/// A decoder-only transformer written once over `ModelBackend`: the same code runs in the
-/// clear, in fixed point, on shares, on ciphertexts and on shape-only counters.
+/// The keys and values of every block's earlier tokens, kept private (shares, or
+/// ciphertexts) between decode steps. Keys are kept transposed, [B·kvH, dh, t], so that a new
+/// token's key is one more column and the scores are q · keys without a transpose.
+public struct KeyValueCache<Value> {
+    public var keys: [Value?]
+    public var values: [Value?]
+    /// Tokens cached so far (the next token's position).
+    public var length = 0
+
+    public init(layers: Int) {
+        keys = Array(repeating: nil, count: layers)
+        values = Array(repeating: nil, count: layers)
+    }
+}
+
+/// A transformer written once over `ModelBackend`: the same code runs in the clear, in
+/// fixed point, on shares, on ciphertexts and on shape-only counters, for every family
+/// (`BlockDesign` is data: norm kind and placement, gated FFN, rotary positions,
+/// grouped-query attention, parallel residual, heads).
 public struct TransformerModel: Sendable {
     public let configuration: ModelConfiguration
     public let weights: ModelWeights
@@ -140,6 +192,9 @@ public struct TransformerModel: Sendable {
         self.weights = weights
     }
 
+    var shape: ModelShape { configuration.shape }
+    var design: BlockDesign { configuration.shape.design }
+
     /// The public causal mask [T × T] when the configuration asks for one: dense for
     /// backends that track values, shape-only for estimates (T = 10^6 would be 8 TB dense).
     func attentionMask<B: ModelBackend>(on b: B) -> Tensor<Double>? {
@@ -148,7 +203,10 @@ public struct TransformerModel: Sendable {
         return b.tracksValues ? causalMask(tokens: t) : Tensor(uncheckedShape: [t, t], scalars: [])
     }
 
-    var shape: ModelShape { configuration.shape }
+    /// A public tensor of `shape`: its values when the backend tracks them, else shape only.
+    func publicTensor<B: ModelBackend>(_ shape: [Int], on b: B, _ make: () -> [Double]) -> Tensor<Double> {
+        Tensor(uncheckedShape: shape, scalars: b.tracksValues ? make() : [])
+    }
 
     func apply<B: ModelBackend>(_ function: String, _ x: B.Value, layer: Int?, mask: Tensor<Double>? = nil, on b: B,
                                 trace: inout [NonlinearityCall], observe: ForwardObserver?) -> B.Value {
@@ -171,93 +229,227 @@ public struct TransformerModel: Sendable {
         return b.addPublic(y, bias)
     }
 
-    /// LayerNorm, then its gain and bias when the weights have them (`which`: "ln1", "ln2", "lnf").
-    func layerNorm<B: ModelBackend>(_ x: B.Value, _ which: String, layer: Int?, on b: B, trace: inout [NonlinearityCall],
-                                    observe: ForwardObserver?) -> B.Value {
-        var y = apply("layernorm", x, layer: layer, on: b, trace: &trace, observe: observe)
+    /// The family's norm (LayerNorm or RMSNorm), then its gain and bias when the weights
+    /// have them (`which`: "ln1", "ln2", "lnf", "lne").
+    func norm<B: ModelBackend>(_ x: B.Value, _ which: String, layer: Int?, on b: B, trace: inout [NonlinearityCall],
+                               observe: ForwardObserver?) -> B.Value {
+        var y = apply(configuration.normFunction, x, layer: layer, on: b, trace: &trace, observe: observe)
         if let gain = weights.vector("\(which).gain", layer: layer ?? -1) { y = b.multiplyPublic(y, gain) }
         if let bias = weights.vector("\(which).bias", layer: layer ?? -1) { y = b.addPublic(y, bias) }
         return y
     }
 
-    /// The input embedding: one-hot tokens [B·T × V] · W_emb [V × d] (the client's tokens are
-    /// private), plus the position embeddings when the weights have them.
-    public func embed<B: ModelBackend>(_ oneHot: B.Value, on b: B) -> B.Value {
-        b.scope("embedding") {
-            let e = b.linear(oneHot, weights.matrix("wte", layer: -1, rows: shape.vocabulary, columns: shape.width))
-            guard let p = weights.positions(tokens: configuration.tokens) else { return e }
-            let repeated = Array(repeating: p.scalars, count: configuration.batch).flatMap { $0 }
-            return b.addPublic(e, Tensor(uncheckedShape: [configuration.batch * configuration.tokens, shape.width], scalars: repeated))
+    /// The input embedding of `rows` rows (B sequences of the same length) whose first
+    /// token is at `position`: one-hot tokens [B·T × V] · W_emb [V × d] (the client's tokens
+    /// are private), or patches [B·T × p] · W_patch; then the public additions the weights
+    /// have (positions, token type 0, ViT's class token and patch bias) and BERT's norm.
+    public func embed<B: ModelBackend>(_ input: B.Value, position: Int = 0, on b: B, trace: inout [NonlinearityCall],
+                                       observe: ForwardObserver? = nil) -> B.Value {
+        let batch = configuration.batch, rows = b.shape(of: input).first ?? 0, t = rows / max(batch, 1), d = shape.width
+        let e = b.scope("embedding") { () -> B.Value in
+            let name = design.input == .patches ? "patch" : "wte"
+            var e = b.linear(input, weights.matrix(name, layer: -1, rows: shape.inputWidth, columns: d))
+            if let added = weights.embeddingAdditions(tokens: t, from: position, batch: batch) { e = b.addPublic(e, added) }
+            return e
         }
+        guard design.embeddingNorm, configuration.architecture.hasLayerNorm else { return e }
+        return b.scope("embedding") { norm(e, "lne", layer: nil, on: b, trace: &trace, observe: observe) }
     }
 
-    /// The blocks, the final LayerNorm where the architecture has one, and the vocabulary
-    /// projection when embeddings are included. `hidden` is [T × d].
+    /// `embed` of a prefill, not recording the embedding norm's call (for callers that do not trace).
+    public func embed<B: ModelBackend>(_ input: B.Value, on b: B) -> B.Value {
+        var trace = [NonlinearityCall]()
+        return embed(input, on: b, trace: &trace)
+    }
+
+    /// The blocks, the final norm where the design and architecture have one, and the head
+    /// when embeddings are included. `hidden` is [B·T × d]; `cache`, when given, supplies the
+    /// keys and values of earlier tokens and receives these tokens' (decode steps).
     /// `progress` is called after each block with (blocks done, blocks); `observe`
     /// receives revealed intermediate values (for error reports).
     public func forward<B: ModelBackend>(_ hidden: B.Value, on b: B, trace: inout [NonlinearityCall],
+                                         cache: inout KeyValueCache<B.Value>?,
                                          progress: ((Int, Int) -> Void)? = nil, observe: ForwardObserver? = nil) -> B.Value {
         var h = hidden
-        let mask = attentionMask(on: b)
+        // A prefill masks the future; a decode step's one token may see every cached key.
+        let mask = (cache?.length ?? 0) == 0 ? attentionMask(on: b) : nil
+        let position = cache?.length ?? 0
         for layer in 0..<shape.layers {
-            h = b.scope("layer\(layer)") { block(h, layer: layer, mask: mask, on: b, trace: &trace, observe: observe) }
+            h = b.scope("layer\(layer)") { block(h, layer: layer, mask: mask, position: position, cache: &cache, on: b, trace: &trace, observe: observe) }
             observe?(.block(layer: layer, hidden: b.reveal(h)))
             progress?(layer + 1, shape.layers)
         }
-        if configuration.architecture.hasLayerNorm {
-            h = b.scope("final") { layerNorm(h, "lnf", layer: nil, on: b, trace: &trace, observe: observe) }
+        if cache != nil { cache!.length += b.shape(of: hidden)[0] / max(configuration.batch, 1) }
+        if design.finalNorm, configuration.architecture.hasLayerNorm {
+            h = b.scope("final") { norm(h, "lnf", layer: nil, on: b, trace: &trace, observe: observe) }
         }
-        if configuration.includeEmbeddings {
-            h = b.scope("lm-head") { b.linear(h, weights.matrix("wte.T", layer: -1, rows: shape.width, columns: shape.vocabulary)) }
-        }
-        return h
+        guard configuration.includeEmbeddings else { return h }
+        return b.scope("lm-head") { head(h, on: b, trace: &trace, observe: observe) }
     }
 
-    /// One block: (LN →) multi-head attention → residual → (LN →) FFN → residual.
-    /// `mask`: the attention mask, `attentionMask(on:)` (built once per forward pass).
-    func block<B: ModelBackend>(_ x: B.Value, layer: Int, mask attentionMask: Tensor<Double>?, on b: B, trace: inout [NonlinearityCall],
-                                observe: ForwardObserver? = nil) -> B.Value {
-        let a = configuration.architecture, t = configuration.tokens, d = shape.width, heads = shape.heads, dh = shape.headWidth
-        let batch = configuration.batch
-        let attnInput = a.hasLayerNorm ? layerNorm(x, "ln1", layer: layer, on: b, trace: &trace, observe: observe) : x
-        let attention = b.scope("attention") { () -> B.Value in
-            func project(_ name: String) -> B.Value {
-                let y = projected(attnInput, name, layer: layer, weights.matrix(name, layer: layer, rows: d, columns: d), on: b)
-                guard batch > 1 else { return b.transposed(b.reshaped(y, [t, heads, dh]), [1, 0, 2]) }   // [H, T, dh]
-                return b.reshaped(b.transposed(b.reshaped(y, [batch, t, heads, dh]), [0, 2, 1, 3]), [batch * heads, t, dh])
+    /// `forward` without a KV cache (a prefill whose keys are not kept).
+    public func forward<B: ModelBackend>(_ hidden: B.Value, on b: B, trace: inout [NonlinearityCall],
+                                         progress: ((Int, Int) -> Void)? = nil, observe: ForwardObserver? = nil) -> B.Value {
+        var none: KeyValueCache<B.Value>? = nil
+        return forward(hidden, on: b, trace: &trace, cache: &none, progress: progress, observe: observe)
+    }
+
+    /// The head: logits for every row (the vocabulary projection, tied to the embedding or
+    /// not), or on each sequence's first token the pooler (tanh) or the classifier.
+    func head<B: ModelBackend>(_ h: B.Value, on b: B, trace: inout [NonlinearityCall], observe: ForwardObserver?) -> B.Value {
+        let d = shape.width, batch = configuration.batch
+        switch design.head {
+        case .vocabulary:
+            return b.linear(h, weights.matrix(design.tiedHead ? "wte.T" : "head", layer: -1, rows: d, columns: shape.vocabulary))
+        case .pooler, .classifier:
+            let rows = b.shape(of: h)[0]
+            let first = b.columns(b.reshaped(h, [batch, rows / max(batch, 1) * d]), from: 0, count: d)   // [B × d]
+            if design.head == .classifier {
+                return projected(first, "head", layer: -1, weights.matrix("head", layer: -1, rows: d, columns: shape.vocabulary), on: b)
             }
-            let q = project("q"), k = project("k"), v = project("v")
-            // Scores with the 1/√dh temperature folded into W_q would be free; here it is applied
-            // to the scores as a public constant, as the reference implementations do.
-            let scores = b.multiplyConstant(b.privateMatmul(q, b.transposed(k, [0, 2, 1])), 1 / Double(dh).squareRoot())
-            let probabilities = apply(configuration.attention, scores, layer: layer, mask: attentionMask, on: b, trace: &trace, observe: observe)
-            let weighted = b.privateMatmul(probabilities, v)   // [B·H, T, dh]
+            let pooled = projected(first, "pooler", layer: -1, weights.matrix("pooler", layer: -1, rows: d, columns: d), on: b)
+            return apply("tanh", pooled, layer: nil, on: b, trace: &trace, observe: observe)
+        }
+    }
+
+    /// One block. Pre-norm: x + attn(norm(x)), then + ffn(norm(·)); parallel (NeoX):
+    /// x + attn(norm₁(x)) + ffn(norm₂(x)); post-norm (BERT): norm(x + attn(x)), then
+    /// norm(· + ffn(·)). Norm-free architectures skip the norms.
+    func block<B: ModelBackend>(_ x: B.Value, layer: Int, mask attentionMask: Tensor<Double>?, position: Int,
+                                cache: inout KeyValueCache<B.Value>?, on b: B, trace: inout [NonlinearityCall],
+                                observe: ForwardObserver? = nil) -> B.Value {
+        let a = configuration.architecture, norms = a.hasLayerNorm
+        let keepsFFN = a != .aero || layer < (configuration.ffnKeep ?? shape.layers)
+        func normed(_ v: B.Value, _ which: String) -> B.Value {
+            norms ? norm(v, which, layer: layer, on: b, trace: &trace, observe: observe) : v
+        }
+        switch design.normPlacement {
+        case .post:
+            let h = normed(b.add(x, attention(x, layer: layer, mask: attentionMask, position: position, cache: &cache, on: b,
+                                              trace: &trace, observe: observe)), "ln1")
+            guard keepsFFN else { return h }
+            return normed(b.add(h, feedForward(h, layer: layer, on: b, trace: &trace, observe: observe)), "ln2")
+        case .pre:
+            let attended = attention(normed(x, "ln1"), layer: layer, mask: attentionMask, position: position, cache: &cache, on: b,
+                                     trace: &trace, observe: observe)
+            if design.parallelResidual {
+                guard keepsFFN else { return b.add(x, attended) }
+                return b.add(b.add(x, attended), feedForward(normed(x, "ln2"), layer: layer, on: b, trace: &trace, observe: observe))
+            }
+            let h = b.add(x, attended)
+            guard keepsFFN else { return h }
+            return b.add(h, feedForward(normed(h, "ln2"), layer: layer, on: b, trace: &trace, observe: observe))
+        }
+    }
+
+    /// Multi-head attention over this pass's tokens and the cached ones: q, k, v projections,
+    /// rotary positions where the design has them, key/value heads repeated for grouped-query
+    /// attention, scores with the 1/√dh temperature as a public constant (as the reference
+    /// implementations apply it), the attention nonlinearity, A·V and the output projection.
+    func attention<B: ModelBackend>(_ x: B.Value, layer: Int, mask: Tensor<Double>?, position: Int,
+                                    cache: inout KeyValueCache<B.Value>?, on b: B, trace: inout [NonlinearityCall],
+                                    observe: ForwardObserver?) -> B.Value {
+        b.scope("attention") { () -> B.Value in
+            let d = shape.width, heads = shape.heads, kvHeads = shape.kvHeads, dh = shape.headWidth, batch = configuration.batch
+            let t = b.shape(of: x)[0] / max(batch, 1)
+            /// [B·T × n·dh] → [B·n, T, dh].
+            func split(_ y: B.Value, heads n: Int) -> B.Value {
+                guard batch > 1 else { return b.transposed(b.reshaped(y, [t, n, dh]), [1, 0, 2]) }
+                return b.reshaped(b.transposed(b.reshaped(y, [batch, t, n, dh]), [0, 2, 1, 3]), [batch * n, t, dh])
+            }
+            func project(_ name: String, heads n: Int) -> B.Value {
+                split(projected(x, name, layer: layer, weights.matrix(name, layer: layer, rows: d, columns: n * dh), on: b), heads: n)
+            }
+            var q = project("q", heads: heads), k = project("k", heads: kvHeads)
+            let v = project("v", heads: kvHeads)
+            if design.positions == .rotary {
+                q = rotated(q, position: position, on: b)
+                k = rotated(k, position: position, on: b)
+            }
+            var keys = b.transposed(k, [0, 2, 1]), values = b.transposed(v, [0, 2, 1])   // [B·kvH, dh, T]
+            if cache != nil {
+                if let earlier = cache!.keys[layer] { keys = b.concatenatingColumns(earlier, keys) }
+                if let earlier = cache!.values[layer] { values = b.concatenatingColumns(earlier, values) }
+                cache!.keys[layer] = keys
+                cache!.values[layer] = values
+            }
+            let group = heads / kvHeads
+            let allKeys = repeatedHeads(keys, group: group, on: b)                                     // [B·H, dh, t]
+            let allValues = b.transposed(repeatedHeads(values, group: group, on: b), [0, 2, 1])         // [B·H, t, dh]
+            let scores = b.multiplyConstant(b.privateMatmul(q, allKeys), 1 / Double(dh).squareRoot())
+            let probabilities = apply(configuration.attention, scores, layer: layer, mask: mask, on: b, trace: &trace, observe: observe)
+            let weighted = b.privateMatmul(probabilities, allValues)   // [B·H, T, dh]
             let context = batch == 1 ? b.reshaped(b.transposed(weighted, [1, 0, 2]), [t, d])
                 : b.reshaped(b.transposed(b.reshaped(weighted, [batch, heads, t, dh]), [0, 2, 1, 3]), [batch * t, d])
             return projected(context, "o", layer: layer, weights.matrix("o", layer: layer, rows: d, columns: d), on: b)
         }
-        let h = b.add(x, attention)
-        guard a != .aero || layer < (configuration.ffnKeep ?? shape.layers) else { return h }
-        let ffnInput = a.hasLayerNorm ? layerNorm(h, "ln2", layer: layer, on: b, trace: &trace, observe: observe) : h
-        let ffn = b.scope("ffn") { () -> B.Value in
-            let alpha = configuration.ffnScaleAlpha
+    }
+
+    /// [B·kvH, r, c] with each key/value head repeated `group` times, in place: head h of
+    /// the result is key/value head h / group (Hugging Face's `repeat_kv`). A layout change.
+    func repeatedHeads<B: ModelBackend>(_ a: B.Value, group: Int, on b: B) -> B.Value {
+        guard group > 1 else { return a }
+        let s = b.shape(of: a), flat = b.reshaped(a, [s[0], s[1] * s[2]])
+        var out = flat
+        for _ in 1..<group { out = b.concatenatingColumns(out, flat) }
+        return b.reshaped(out, [s[0] * group, s[1], s[2]])
+    }
+
+    /// Rotary position embedding (Su et al. 2021, in Hugging Face's half-split layout) of
+    /// x [B·n, T, dh] whose first token is at `position`: on the first r dimensions,
+    /// x·cos θ + rotate_half(x)·sin θ with θ_i = p·base^(−2i/r), rotate_half(x) = (−x₂, x₁);
+    /// the other dh − r pass through (NeoX's partial rotary). Two public products (each a
+    /// truncation on shares, a plaintext product on ciphertexts) and layout; the layout is
+    /// free here, as every transpose is (slot rotations are not charged).
+    func rotated<B: ModelBackend>(_ x: B.Value, position: Int, on b: B) -> B.Value {
+        let s = b.shape(of: x), dh = s[2], t = s[1], r = design.rotaryDimensions(headWidth: dh), half = r / 2
+        guard r >= 2 else { return x }
+        let part = r == dh ? x : b.columns(x, from: 0, count: r)
+        let swapped = b.concatenatingColumns(b.columns(part, from: half, count: half), b.columns(part, from: 0, count: half))
+        let base = design.rotaryBase
+        func table(_ f: @escaping (Double, Int) -> Double) -> Tensor<Double> {
+            publicTensor([s[0], t, r], on: b) {
+                var out = [Double](repeating: 0, count: s[0] * t * r)
+                for p in 0..<t {
+                    for j in 0..<r {
+                        let i = j % half
+                        let angle = Double(position + p) * Foundation.pow(base, -Double(2 * i) / Double(r))
+                        out[p * r + j] = f(angle, j)
+                    }
+                }
+                for h in 1..<max(s[0], 1) { out.replaceSubrange((h * t * r)..<((h + 1) * t * r), with: out[0..<(t * r)]) }
+                return out
+            }
+        }
+        let cosines = table { angle, _ in Foundation.cos(angle) }
+        let sines = table { angle, j in j < half ? -Foundation.sin(angle) : Foundation.sin(angle) }
+        let y = b.add(b.multiplyPublic(part, cosines), b.multiplyPublic(swapped, sines))
+        return r == dh ? y : b.concatenatingColumns(y, b.columns(x, from: r, count: dh - r))
+    }
+
+    /// The FFN: plain (act(x·W_in)·W_out, AERO's fused or scaled forms) or gated
+    /// ((act(x·W_gate) ⊙ x·W_up)·W_down).
+    func feedForward<B: ModelBackend>(_ x: B.Value, layer: Int, on b: B, trace: inout [NonlinearityCall],
+                                      observe: ForwardObserver?) -> B.Value {
+        b.scope("ffn") { () -> B.Value in
+            let a = configuration.architecture, alpha = configuration.ffnScaleAlpha, d = shape.width, f = shape.ffnWidth
             if a.fusedFFN {
-                let w = weights.fusedFFN(layer: layer, alpha: alpha)
-                let y = b.linear(ffnInput, w)
+                let y = b.linear(x, weights.fusedFFN(layer: layer, alpha: alpha))
                 return weights.fusedFFNBias(layer: layer, alpha: alpha).map { b.addPublic(y, $0) } ?? y
             }
-            let up = projected(ffnInput, "ffn.in", layer: layer, weights.matrix("ffn.in", layer: layer, rows: d, columns: shape.ffnWidth), on: b)
-            let activated: B.Value = switch a.activation {
-            case .gelu: apply("gelu", up, layer: layer, on: b, trace: &trace, observe: observe)
-            case .relu: apply("relu", up, layer: layer, on: b, trace: &trace, observe: observe)
-            case .none: up
+            let up = projected(x, "ffn.in", layer: layer, weights.matrix("ffn.in", layer: layer, rows: d, columns: f), on: b)
+            var activated = up
+            if design.feedForward == .gated, let act = configuration.activationFunction {
+                let gate = projected(x, "ffn.gate", layer: layer, weights.matrix("ffn.gate", layer: layer, rows: d, columns: f), on: b)
+                activated = b.multiply(apply(act, gate, layer: layer, on: b, trace: &trace, observe: observe), up)
+            } else if let act = configuration.activationFunction {
+                activated = apply(act, up, layer: layer, on: b, trace: &trace, observe: observe)
             }
             let scale = a == .sm ? alpha : 1
-            let wout = weights.matrix("ffn.out", layer: layer, rows: shape.ffnWidth, columns: d)
+            let wout = weights.matrix("ffn.out", layer: layer, rows: f, columns: d)
             let scaled = scale == 1 ? wout : WeightMatrix(rows: wout.rows, columns: wout.columns) { wout.values.map { $0 / scale } }
             let bias = weights.vector("ffn.out.bias", layer: layer).map { scale == 1 ? $0 : $0.map { $0 / scale } }
             return projected(activated, "ffn.out", layer: layer, scaled, bias: bias, on: b)
         }
-        return b.add(h, ffn)
     }
 }

@@ -18,6 +18,7 @@ struct ScenarioOptions: ParsableArguments {
     @Option(help: "full or half: whether the link carries both directions at once (key: network.duplex).") var duplex: String?
     @Option(name: [.customLong("seq"), .customLong("tokens")], help: "Context length T (key: tokens).") var tokens: String?
     @Option(help: "Sequences per forward pass B (key: batch).") var batch: String?
+    @Option(help: "Tokens to generate after the prefill, one decode step each with a KV cache (key: generate).") var generate: String?
     @Option(help: "Run only the first N blocks (key: layers).") var layers: String?
     @Option(name: .customLong("ffn-keep"), help: "AERO: keep the first K FFNs (key: ffn_keep).") var ffnKeep: String?
     @Flag(name: .customLong("no-embeddings"), help: "Leave out the token embedding and the vocabulary projection (key: embeddings).")
@@ -71,6 +72,7 @@ struct ScenarioOptions: ParsableArguments {
         set("network.duplex", duplex, flag: "--duplex")
         set("tokens", tokens, flag: "--seq")
         set("batch", batch, flag: "--batch")
+        set("generate", generate, flag: "--generate")
         set("layers", layers, flag: "--layers")
         set("ffn_keep", ffnKeep, flag: "--ffn-keep")
         set("fidelity", fidelity, flag: "--fidelity")

@@ -56,6 +56,8 @@ public enum ApproximationCatalog {
         ("sigmoid", ["crypten"] + fittedMethods),
         ("tanh", fittedMethods + ["crypten"]),
         ("layernorm", ["newton"] + polynomialMethods),
+        ("rmsnorm", ["newton"] + polynomialMethods),
+        ("silu", ["sigmoid"] + fittedMethods),
         ("softmax", ["limit", "taylor-squaring"]),
         ("2quad", ["newton", "goldschmidt"]),
         ("relu-softmax", ["newton", "goldschmidt"]),
@@ -131,10 +133,15 @@ public enum ApproximationCatalog {
         case ("tanh", "crypten"):
             return try CrypTenTanh(expIterations: o.expIterations ?? 8, newtonIterations: o.iterations ?? 3,
                                    range: o.range ?? Interval(uncheckedLower: -32, upper: 32))
-        case ("layernorm", "newton"):
+        case ("layernorm", "newton"), ("rmsnorm", "newton"):
             let inner = try NewtonInverseSqrt(iterations: o.reciprocalIterations ?? 3, initial: .cryptenInverseSqrt(expIterations: o.expIterations ?? 8),
                                               range: o.reciprocalRange ?? Interval(uncheckedLower: 1e-3, upper: 100))
-            return LayerNormApproximation(inverseSqrt: inner, epsilon: o.epsilon ?? 1e-5, range: o.range ?? Interval(uncheckedLower: -16, upper: 16))
+            return LayerNormApproximation(inverseSqrt: inner, epsilon: o.epsilon ?? 1e-5, range: o.range ?? Interval(uncheckedLower: -16, upper: 16),
+                                          centred: function == "layernorm")
+        case ("silu", "sigmoid"):
+            // x · CrypTen's sigmoid (profiles that list a sigmoid use theirs: `ProtocolProfile.approximation`).
+            return SiLUApproximation(sigmoid: try CrypTenSigmoid(expIterations: o.expIterations ?? 8, newtonIterations: o.iterations ?? 3,
+                                                                 range: o.range ?? Interval(uncheckedLower: -64, upper: 64)))
         case ("softmax", _):
             let exp: any NonlinearApproximation
             if method == "limit" {
@@ -189,7 +196,7 @@ public enum ApproximationCatalog {
         case "exp": Interval(uncheckedLower: -8, upper: 0)
         case "reciprocal": Interval(uncheckedLower: 1, upper: 64)
         case "inv-sqrt", "sqrt": Interval(uncheckedLower: 0.1, upper: 100)
-        case "gelu", "gelu-tanh", "sigmoid": Interval(uncheckedLower: -8, upper: 8)
+        case "gelu", "gelu-tanh", "sigmoid", "silu": Interval(uncheckedLower: -8, upper: 8)
         case "tanh": Interval(uncheckedLower: -4, upper: 4)
         default: Interval(uncheckedLower: -8, upper: 8)
         }
@@ -199,10 +206,10 @@ public enum ApproximationCatalog {
         let degree = o.degree ?? 7
         let range = o.range ?? defaultRange(function)
         switch function {
-        case "layernorm":
+        case "layernorm", "rmsnorm":
             let inner = try PolynomialApproximation(.inverseSqrt, method: fit, degree: degree,
                                                     on: o.reciprocalRange ?? Interval(uncheckedLower: 0.1, upper: 100), schedule: o.schedule)
-            return LayerNormApproximation(inverseSqrt: inner, epsilon: o.epsilon ?? 1e-5, range: range)
+            return LayerNormApproximation(inverseSqrt: inner, epsilon: o.epsilon ?? 1e-5, range: range, centred: function == "layernorm")
         default:
             let target: TargetFunction = switch function {
             case "exp": .exp
@@ -212,6 +219,7 @@ public enum ApproximationCatalog {
             case "gelu": .gelu
             case "gelu-tanh": .geluTanh
             case "sigmoid": .sigmoid
+            case "silu": .silu
             default: .tanh
             }
             return try PolynomialApproximation(target, method: fit, degree: degree, on: range, schedule: o.schedule)

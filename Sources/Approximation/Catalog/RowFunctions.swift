@@ -65,14 +65,19 @@ public struct LayerNormApproximation: NonlinearApproximation {
     public let inverseSqrt: any NonlinearApproximation
     public let epsilon: Double
     public let inputRange: Interval
-    public var function: String { "layernorm" }
+    /// LayerNorm subtracts the row mean first; RMSNorm (Zhang & Sennrich 2019, LLaMA) does
+    /// not: x / √(mean(x²) + ε).
+    public let centred: Bool
+    public var function: String { centred ? "layernorm" : "rmsnorm" }
     public var method: String { "invsqrt-\(inverseSqrt.method)" }
     public var isRowwise: Bool { true }
 
-    public init(inverseSqrt: any NonlinearApproximation, epsilon: Double = 1e-5, range: Interval = Interval(uncheckedLower: -16, upper: 16)) {
+    public init(inverseSqrt: any NonlinearApproximation, epsilon: Double = 1e-5, range: Interval = Interval(uncheckedLower: -16, upper: 16),
+                centred: Bool = true) {
         self.inverseSqrt = inverseSqrt
         self.epsilon = epsilon
         inputRange = range
+        self.centred = centred
     }
 
     public var parameters: ApproximationParameters {
@@ -81,19 +86,23 @@ public struct LayerNormApproximation: NonlinearApproximation {
         return p
     }
 
+    /// The row's mean (0 for RMSNorm) and its mean square about it, plus ε.
+    func moments(_ row: ArraySlice<Double>) -> (mean: Double, variance: Double) {
+        let mu = centred ? row.reduce(0, +) / Double(row.count) : 0
+        return (mu, row.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(row.count) + epsilon)
+    }
+
     public func reference(_ x: Tensor<Double>) -> Tensor<Double> {
         RowOps.mapRows(x) { row in
-            let mu = row.reduce(0, +) / Double(row.count)
-            let v = row.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(row.count)
-            return row.map { ($0 - mu) / (v + epsilon).squareRoot() }
+            let (mu, v) = moments(row[...])
+            return row.map { ($0 - mu) / v.squareRoot() }
         }
     }
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
         let n = Double(RowOps.rowLength(x, on: b))
         let (d, variance) = b.scope("variance") {
-            let mu = b.multiplyConstant(RowOps.rowSum(x, on: b), 1 / n)
-            let d = b.subtract(x, mu)
+            let d = centred ? b.subtract(x, b.multiplyConstant(RowOps.rowSum(x, on: b), 1 / n)) : x
             return (d, b.addConstant(b.multiplyConstant(RowOps.rowSum(b.square(d), on: b), 1 / n), epsilon))
         }
         let inverse = b.scope("inv-sqrt") { inverseSqrt.evaluate(variance, on: b) }
@@ -102,8 +111,7 @@ public struct LayerNormApproximation: NonlinearApproximation {
 
     public func outOfRangeCount(_ x: Tensor<Double>) -> Int {
         RowOps.countRows(x) { row in
-            let mu = row.reduce(0, +) / Double(row.count)
-            let v = row.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(row.count) + epsilon
+            let v = moments(row[...]).variance
             return !inverseSqrt.inputRange.contains(v) || row.contains { !inputRange.contains($0) }
         }
     }

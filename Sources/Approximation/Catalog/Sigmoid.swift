@@ -81,3 +81,25 @@ public struct CrypTenTanh: ElementwiseApproximation {
         b.addConstant(b.multiplyInteger(sigmoid.evaluate(b.multiplyInteger(x, 2), on: b), 2), -1)
     }
 }
+
+/// SiLU as x · σ(x) with a sigmoid approximation (`sigmoid`, e.g. CrypTen's): one private
+/// product on top of the sigmoid. CrypTen 0.4.1 has no SiLU; this is how `torch.nn.SiLU`
+/// composes it, and how a protocol without its own SiLU would run LLaMA's gate.
+public struct SiLUApproximation: ElementwiseApproximation {
+    public let sigmoid: any NonlinearApproximation
+    public var target: TargetFunction { .silu }
+    public var method: String { "x-sigmoid-\(sigmoid.method)" }
+    public var inputRange: Interval { sigmoid.inputRange }
+
+    public init(sigmoid: any NonlinearApproximation) { self.sigmoid = sigmoid }
+
+    public var parameters: ApproximationParameters {
+        var p = sigmoid.parameters
+        p.notes.insert("x · sigmoid (\(sigmoid.method))", at: 0)
+        return p
+    }
+
+    public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
+        b.multiply(x, b.scope("sigmoid") { sigmoid.evaluate(x, on: b) })
+    }
+}
