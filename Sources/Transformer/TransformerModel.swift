@@ -203,11 +203,6 @@ public struct TransformerModel: Sendable {
         return b.tracksValues ? causalMask(tokens: t) : Tensor(uncheckedShape: [t, t], scalars: [])
     }
 
-    /// A public tensor of `shape`: its values when the backend tracks them, else shape only.
-    func publicTensor<B: ModelBackend>(_ shape: [Int], on b: B, _ make: () -> [Double]) -> Tensor<Double> {
-        Tensor(uncheckedShape: shape, scalars: b.tracksValues ? make() : [])
-    }
-
     func apply<B: ModelBackend>(_ function: String, _ x: B.Value, layer: Int?, mask: Tensor<Double>? = nil, on b: B,
                                 trace: inout [NonlinearityCall], observe: ForwardObserver?) -> B.Value {
         trace.append(NonlinearityCall(function: function, layer: layer, shape: b.shape(of: x)))
@@ -407,19 +402,20 @@ public struct TransformerModel: Sendable {
         let part = r == dh ? x : b.columns(x, from: 0, count: r)
         let swapped = b.concatenatingColumns(b.columns(part, from: half, count: half), b.columns(part, from: 0, count: half))
         let base = design.rotaryBase
+        // [1, T, r], broadcast over the heads. A shape-only backend gets a [1, 1, r] stand-in:
+        // its cost depends only on whether the entries are integers, which they are only
+        // when every angle is 0 (one token at position 0).
+        let integral = position == 0 && t == 1
         func table(_ f: @escaping (Double, Int) -> Double) -> Tensor<Double> {
-            publicTensor([s[0], t, r], on: b) {
-                var out = [Double](repeating: 0, count: s[0] * t * r)
-                for p in 0..<t {
-                    for j in 0..<r {
-                        let i = j % half
-                        let angle = Double(position + p) * Foundation.pow(base, -Double(2 * i) / Double(r))
-                        out[p * r + j] = f(angle, j)
-                    }
+            guard b.tracksValues else { return Tensor(uncheckedShape: [1, 1, r], repeating: integral ? f(0, half) : 0.5) }
+            var out = [Double](repeating: 0, count: t * r)
+            for p in 0..<t {
+                for j in 0..<r {
+                    let angle = Double(position + p) * Foundation.pow(base, -Double(2 * (j % half)) / Double(r))
+                    out[p * r + j] = f(angle, j)
                 }
-                for h in 1..<max(s[0], 1) { out.replaceSubrange((h * t * r)..<((h + 1) * t * r), with: out[0..<(t * r)]) }
-                return out
             }
+            return Tensor(uncheckedShape: [1, t, r], scalars: out)
         }
         let cosines = table { angle, _ in Foundation.cos(angle) }
         let sines = table { angle, j in j < half ? -Foundation.sin(angle) : Foundation.sin(angle) }
