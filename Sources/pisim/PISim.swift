@@ -27,7 +27,7 @@ struct PISim: ParsableCommand {
         commandName: "pisim",
         abstract: "PISim: cost and error of private (2PC / homomorphic) transformer inference, by running it.",
         version: BuildInfo.version,
-        subcommands: [Run.self, Compare.self, Merge.self, Approx.self, Op.self, Party.self, DealerCommand.self, Calibrate.self, Version.self]
+        subcommands: [Run.self, Compare.self, Merge.self, Validate.self, Approx.self, Op.self, Party.self, DealerCommand.self, Calibrate.self, Version.self]
     )
 }
 

@@ -101,4 +101,44 @@ struct ModelFamilyTests {
         let expected = e.logits?.flatMap { $0 } ?? e.pooler_output ?? []
         #expect(Self.worst(out.scalars, expected) > 1e-3)
     }
+
+    static func config(_ json: String) throws -> ModelShape {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).json")
+        try json.write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try HuggingFaceConfig.load(path: url.path).shape
+    }
+
+    /// Unknown types, missing or mistyped keys and activations PISim does not model are
+    /// refused with the file and key.
+    @Test(arguments: [
+        (#"{"model_type": "t5"}"#, "supported: gpt2, bert, llama, gpt_neox, vit"),
+        (#"{"model_type": "bert", "num_hidden_layers": 2}"#, "key 'num_attention_heads': missing"),
+        (#"{"model_type": "llama", "num_hidden_layers": 2, "num_attention_heads": 4, "hidden_size": 16, "intermediate_size": 8, "vocab_size": 9, "hidden_act": "gelu"}"#, "key 'hidden_act'"),
+        (#"{"model_type": "llama", "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 3, "hidden_size": 16, "intermediate_size": 8, "vocab_size": 9}"#, "grouped over 3"),
+        (#"{"model_type": "gpt2", "n_embd": 16, "n_layer": 2.5}"#, "expected an integer"),
+        (#"[1, 2]"#, "not a JSON object"),
+        (#"{"model_type": "vit", "num_hidden_layers": 2, "num_attention_heads": 4, "hidden_size": 16, "intermediate_size": 8, "image_size": 30, "patch_size": 16}"#, "must divide"),
+    ])
+    func badConfigsAreRefused(_ json: String, _ expected: String) throws {
+        do {
+            _ = try Self.config(json)
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect("\(error)".contains(expected), "\(error)")
+        }
+    }
+
+    /// A ViT config gives its image's tokens; a scenario reads `model: {hf_config: …}`.
+    @Test func configsInScenarios() throws {
+        let vit = #"{"model_type": "vit", "num_hidden_layers": 12, "num_attention_heads": 12, "hidden_size": 768, "intermediate_size": 3072, "image_size": 224, "patch_size": 16, "num_channels": 3}"#
+        let shape = try Self.config(vit)
+        #expect(shape.family == .vit && shape.patchFeatures == 768 && shape.vocabulary == 1000)
+        let dir = Self.directory.appendingPathComponent("llama").path
+        let runs = try Scenario.resolveAll(try ScenarioDocument.parse("model: {hf_config: config.json}\nprotocol: crypten\ntokens: 4\ngenerate: 2\nweights: model.safetensors\n",
+                                                                  file: dir + "/s.yaml", directory: dir))
+        #expect(runs[0].request.model.family == .llama && runs[0].request.generate == 2 && runs[0].request.causalMask)
+        let r = try ModelRunner.execute(runs[0].request)
+        #expect(r.generation?.steps == 2 && r.maxAbsoluteError.isFinite)
+    }
 }
