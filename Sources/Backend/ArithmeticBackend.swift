@@ -43,6 +43,11 @@ public protocol ArithmeticBackend: AnyObject {
     /// a², which several protocols do cheaper than a general product.
     func square(_ a: Value) -> Value
 
+    /// a · c for a 0/1 value c (a comparison's result): a general product unless the
+    /// protocol has a cheaper bit × arithmetic product (SPU's `mul_a1b`, exact: no
+    /// truncation). Selects and ReLU use it.
+    func multiplyByBit(_ a: Value, _ bit: Value) -> Value
+
     /// Sum along `axis`, keeping it with extent 1.
     func sum(_ a: Value, alongAxis axis: Int) -> Value
 
@@ -104,4 +109,9 @@ extension Double {
 extension Tensor where Scalar == Double {
     /// Every entry `isSmallInteger` (0/1 masks, integer scales).
     public var isSmallIntegral: Bool { scalars.allSatisfy(\.isSmallInteger) }
+}
+
+extension ArithmeticBackend {
+    /// A general product, for backends without a bit × arithmetic protocol.
+    public func multiplyByBit(_ a: Value, _ bit: Value) -> Value { multiply(a, bit) }
 }

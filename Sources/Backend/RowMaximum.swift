@@ -19,7 +19,7 @@ extension ArithmeticBackend {
             let first = multiply(x, c)
             return add(first, multiply(y, oneMinus(c)))
         }
-        return add(y, multiply(c, subtract(x, y)))
+        return add(y, multiplyByBit(subtract(x, y), c))
     }
 
     /// [x < 0] ≈ (1 − t_k)/2 by a composite odd polynomial: t_0 = x/bound, then k times

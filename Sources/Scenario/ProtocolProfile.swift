@@ -69,16 +69,21 @@ public struct ProtocolProfile: Sendable {
 
     static let topKeys = ["name", "kind", "description", "source", "parameters", "primitives", "nonlinearities", "linear", "latency", "compute"]
     static let computeKeys = ["source", "machine", "kinds", "per_multiply_accumulate_ns"]
-    static let linearKeys = ["algorithm", "slots", "query_bytes", "response_bytes", "rounds", "bits_per_output",
+    static let linearKeys = ["algorithm", "slots", "query_bytes", "response_bytes", "rounds", "private_products", "bits_per_output",
                              "offline_bytes_per_output", "offline_bytes_per_operand_element", "source"]
     static let parameterKeys = ["ring_bits", "fractional_bits", "wire_bytes_per_element", "wire_bytes_per_bit",
                                 "offline_bytes_per_element", "field_modulus"]
-    static let primitiveKeys = ["truncation", "max", "comparison", "equality", "multiplication", "square"]
-    static let analyticKeys = ["algorithm", "bits_per_element", "bits_per_truncated_bit", "rounds", "offline_bytes_per_element", "source"]
+    static let primitiveKeys = ["truncation", "max", "comparison", "equality", "multiplication", "square", "select"]
+    /// The terms of an analytic cost (`AnalyticCost`): each party's bits per element (and
+    /// per truncated bit), party 1's when they differ, bytes per HE batch, size tiers.
+    static let analyticCostKeys = ["bits_per_element", "bits_per_truncated_bit", "rounds", "offline_bytes_per_element",
+                                   "party1_bits_per_element", "party1_bits_per_truncated_bit", "batch_elements", "bytes_per_batch", "tiers"]
+    static let analyticKeys = ["algorithm", "source"] + analyticCostKeys
     static let nonlinearityKeys = ["method", "degree", "iterations", "range", "reciprocal", "reciprocal_iterations",
                                    "reciprocal_range", "exp_iterations", "sign_corrected", "epsilon", "p", "variant", "source",
                                    "bits_per_element", "bits_per_row", "rounds", "rounds_per_log2_row",
-                                   "offline_bytes_per_element", "offline_bytes_per_row", "value_method", "divide", "normalize"]
+                                   "offline_bytes_per_element", "offline_bytes_per_row", "value_method", "divide", "normalize",
+                                   "party1_bits_per_element", "party1_bits_per_row", "tiers"]
 
     /// Parses and validates a profile document.
     ///
@@ -138,15 +143,11 @@ public struct ProtocolProfile: Sendable {
             let algorithm = try m["algorithm"]!.choice(algorithms)
             var cost: AnalyticCost?
             if algorithm == "analytic" {
-                guard let bitsNode = m["bits_per_element"], let roundsNode = m["rounds"] else {
-                    throw node.error("an analytic primitive needs bits_per_element and rounds (each party's bits sent per element)")
+                guard m["bits_per_element"] != nil || m["bits_per_truncated_bit"] != nil || m["bytes_per_batch"] != nil || m["tiers"] != nil, m["rounds"] != nil else {
+                    throw node.error("an analytic primitive needs bits_per_element (or bytes_per_batch) and rounds (each party's bits sent per element)")
                 }
-                var offline = 0.0, perTruncatedBit = 0.0
-                if let o = m["offline_bytes_per_element"] { offline = try o.nonNegative() }
-                if let t = m["bits_per_truncated_bit"] { perTruncatedBit = try t.nonNegative() }
-                cost = AnalyticCost(bitsPerElement: try bitsNode.nonNegative(), bitsPerTruncatedBit: perTruncatedBit,
-                                    rounds: try roundsNode.count(), offlineBytesPerElement: offline)
-            } else if let extra = ["bits_per_element", "bits_per_truncated_bit", "rounds", "offline_bytes_per_element"].first(where: { m[$0] != nil }) {
+                cost = try analyticCost(m)
+            } else if let extra = analyticCostKeys.first(where: { m[$0] != nil }) {
                 throw m[extra]!.error("'\(extra)' only applies to algorithm: analytic")
             }
             switch key {
@@ -157,6 +158,7 @@ public struct ProtocolProfile: Sendable {
             case "comparison": settings.comparisonCost = cost
             case "equality": settings.equalityCost = cost
             case "multiplication": settings.multiplicationCost = cost
+            case "select": settings.selectCost = cost
             default: settings.squareCost = cost
             }
         }
@@ -183,12 +185,16 @@ public struct ProtocolProfile: Sendable {
                 let slots = try need("slots").count()
                 guard slots > 0 else { throw m["slots"]!.error("slots must be positive") }
                 linear = .homomorphic(slots: slots, queryBytes: try need("query_bytes").count(),
-                                      responseBytes: try need("response_bytes").count(), rounds: try need("rounds").count())
+                                      responseBytes: try need("response_bytes").count(), rounds: try need("rounds").count(),
+                                      privateProducts: try m["private_products"]?.bool() ?? false)
             case "analytic":
                 linear = .analytic(bitsPerOutput: try need("bits_per_output").nonNegative(), rounds: try need("rounds").count(),
                                    offlineBytesPerOutput: try m["offline_bytes_per_output"]?.nonNegative() ?? 0,
                                    offlineBytesPerOperandElement: try m["offline_bytes_per_operand_element"]?.nonNegative() ?? 0)
             default: linear = .beaver
+            }
+            if let p = m["private_products"], !linear.isHomomorphic {
+                throw p.error("private_products applies to algorithm: homomorphic only")
             }
         }
 
@@ -280,7 +286,7 @@ public struct ProtocolProfile: Sendable {
             }
         }
         let analyticKeys = ["bits_per_element", "bits_per_row", "rounds", "rounds_per_log2_row", "offline_bytes_per_element",
-                            "offline_bytes_per_row", "value_method"]
+                            "offline_bytes_per_row", "value_method", "party1_bits_per_element", "party1_bits_per_row", "tiers"]
         if o.method == "analytic" {
             if m["method"] != nil {
                 guard m["bits_per_element"] != nil || m["bits_per_row"] != nil, m["rounds"] != nil else {
@@ -294,6 +300,11 @@ public struct ProtocolProfile: Sendable {
             if let v = m["rounds_per_log2_row"] { c.roundsPerLog2Row = try v.count() }
             if let v = m["offline_bytes_per_element"] { c.offlineBytesPerElement = try v.nonNegative() }
             if let v = m["offline_bytes_per_row"] { c.offlineBytesPerRow = try v.nonNegative() }
+            if m["party1_bits_per_element"] != nil || m["party1_bits_per_row"] != nil {
+                c.partyOne = AnalyticCost.PartyBits(bitsPerElement: try m["party1_bits_per_element"]?.nonNegative() ?? c.bitsPerElement,
+                                                    bitsPerRow: try m["party1_bits_per_row"]?.nonNegative() ?? c.bitsPerRow)
+            }
+            if m["tiers"] != nil { c.tiers = try analyticCost(m).tiers }
             o.analyticCost = c
             if let v = m["value_method"] { o.valueMethod = try v.choice(methods) }
         } else if let extra = analyticKeys.first(where: { m[$0] != nil }) {
@@ -306,8 +317,8 @@ public struct ProtocolProfile: Sendable {
         if let v = m["reciprocal"] { o.reciprocalMethod = try v.choice(["newton", "goldschmidt", "spu-goldschmidt"]) }
         if let v = m["divide"] { o.division = SoftmaxDivision(rawValue: try v.choice(SoftmaxDivision.allCases.map(\.rawValue))) ?? .perRow }
         if let v = m["normalize"] {
-            let n = try v.mapping(allowed: ["bits_per_element", "rounds", "source"], required: ["bits_per_element", "rounds", "source"])
-            o.normalizeCost = AnalyticCost(bitsPerElement: try n["bits_per_element"]!.nonNegative(), rounds: try n["rounds"]!.count())
+            let n = try v.mapping(allowed: ["source"] + analyticCostKeys, required: ["bits_per_element", "rounds", "source"])
+            o.normalizeCost = try analyticCost(n)
         }
         let usesSPUGoldschmidt = o.method == "spu-goldschmidt" || o.reciprocalMethod == "spu-goldschmidt"
         if usesSPUGoldschmidt, o.normalizeCost == nil {
@@ -322,6 +333,48 @@ public struct ProtocolProfile: Sendable {
         do { _ = try ApproximationCatalog.make(function, o) } catch {
             throw node.error(error.description)
         }
+    }
+
+    /// An analytic cost from its keys (`analyticCostKeys`): party 0's (or both parties')
+    /// bits per element and per truncated bit, `party1_*` for party 1, `batch_elements` with
+    /// `bytes_per_batch: [party 0, party 1]`, and `tiers`: a list of the same keys with
+    /// `up_to: N` that replace the cost for operations on at most N elements.
+    static func analyticCost(_ m: [String: YAMLNode]) throws(FileError) -> AnalyticCost {
+        var c = AnalyticCost(bitsPerElement: try m["bits_per_element"]?.nonNegative() ?? 0,
+                             bitsPerRow: try m["bits_per_row"]?.nonNegative() ?? 0,
+                             bitsPerTruncatedBit: try m["bits_per_truncated_bit"]?.double() ?? 0,
+                             rounds: try m["rounds"]?.count() ?? 0,
+                             roundsPerLog2Row: try m["rounds_per_log2_row"]?.count() ?? 0,
+                             offlineBytesPerElement: try m["offline_bytes_per_element"]?.nonNegative() ?? 0,
+                             offlineBytesPerRow: try m["offline_bytes_per_row"]?.nonNegative() ?? 0)
+        if m["party1_bits_per_element"] != nil || m["party1_bits_per_truncated_bit"] != nil || m["party1_bits_per_row"] != nil {
+            c.partyOne = AnalyticCost.PartyBits(bitsPerElement: try m["party1_bits_per_element"]?.nonNegative() ?? c.bitsPerElement,
+                                                bitsPerRow: try m["party1_bits_per_row"]?.nonNegative() ?? c.bitsPerRow,
+                                                bitsPerTruncatedBit: try m["party1_bits_per_truncated_bit"]?.double() ?? 0)
+        }
+        if let b = m["bytes_per_batch"] {
+            let items = try b.sequence()
+            guard items.count == 2 else { throw b.error("bytes_per_batch is [party 0, party 1]") }
+            c.bytesPerBatch = [try items[0].nonNegative(), try items[1].nonNegative()]
+            guard let n = m["batch_elements"] else { throw b.error("bytes_per_batch needs batch_elements (slots per HE batch)") }
+            c.batchElements = try n.count()
+            guard c.batchElements > 0 else { throw n.error("batch_elements must be positive") }
+        }
+        if let t = m["tiers"] {
+            var previous = 0
+            for tier in try t.sequence() {
+                let tm = try tier.mapping(allowed: ["up_to", "source", "bits_per_row", "party1_bits_per_row", "rounds_per_log2_row", "offline_bytes_per_row"]
+                                          + analyticCostKeys.filter { $0 != "tiers" }, required: ["up_to", "rounds"])
+                let upTo = try tm["up_to"]!.count()
+                guard upTo > previous else { throw tm["up_to"]!.error("tiers go by increasing up_to (elements), got \(upTo) after \(previous)") }
+                previous = upTo
+                c.tiers.append(AnalyticCost.Tier(upTo: upTo, cost: try analyticCost(tm)))
+            }
+        }
+        guard c.isValid else {
+            throw (m["bits_per_element"] ?? m["rounds"] ?? m.values.first!).error("the cost must be finite, and no party's bits per element negative at any shift")
+        }
+        return c
     }
 
     /// A `{value, source}` entry: records the source under the entry's key path and returns

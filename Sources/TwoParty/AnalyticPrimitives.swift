@@ -41,6 +41,19 @@ extension TwoPartyEngine {
         return reshared(out, shape: plan.shape, fractionalBits: x.fractionalBits + y.fractionalBits)
     }
 
+    /// x · c for a 0/1 fixed-point value c by an analytic bit × arithmetic product: exact,
+    /// keeping x's fractional bits.
+    func analyticSelect(_ x: SharedTensor, bit: SharedTensor, cost: AnalyticCost) -> SharedTensor {
+        let plan = BroadcastPlan(unchecked: x.shape, bit.shape)
+        let a = clearElements(x), c = clearElements(bit)
+        let half = bit.fractionalBits > 0 ? Int64(1) << Int64(bit.fractionalBits - 1) : 0
+        var out = [UInt64]()
+        out.reserveCapacity(plan.count)
+        plan.forEachPair { i, j in out.append((ring.signed(c[j]) &+ half) >> Int64(bit.fractionalBits) == 0 ? 0 : a[i]) }
+        channel.charge("select", cost, elements: plan.count)
+        return reshared(out, shape: plan.shape, fractionalBits: x.fractionalBits)
+    }
+
     /// ⌊x / 2^m⌋ + Bernoulli(frac) on the centered value: the ±1-ulp result of a
     /// probabilistic truncation protocol, charged analytically.
     func analyticTruncation(_ x: SharedTensor, bits m: Int, cost: AnalyticCost) -> SharedTensor {

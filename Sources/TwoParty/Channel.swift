@@ -11,7 +11,7 @@ public final class Channel: @unchecked Sendable {
     /// dealer's `offline-` generation), for profiles that price them (`ComputeModel`).
     /// Analytic nonlinearities are recorded under their catalog function name.
     /// "invocation" is the start of one operation's run (recorded by `pisim op`).
-    public static let eventKinds = ["invocation", "local", "reveal", "mul", "square", "matmul", "linear", "and", "a2b", "b2a", "eq", "ltz", "normalize", "truncate",
+    public static let eventKinds = ["invocation", "local", "reveal", "mul", "square", "select", "matmul", "linear", "and", "a2b", "b2a", "eq", "ltz", "normalize", "truncate",
                                     "offline-triple", "offline-square", "offline-matrix-triple", "offline-and-triple",
                                     "offline-random-bit", "offline-truncation-pair"]
 
@@ -167,7 +167,7 @@ public final class Channel: @unchecked Sendable {
     /// An analytic primitive on `elements` elements, charged from its cited formula.
     public func charge(_ kind: String, _ cost: AnalyticCost, elements: Int, rowLength: Int = 1, truncatedBits: Int = 0) {
         let c = cost.evaluate(elements: elements, rowLength: rowLength, truncatedBits: truncatedBits)
-        charge(kind, elements: elements, bytesPerParty: c.bytesPerParty, rounds: c.rounds, offlineBytes: c.offlineBytes)
+        charge(kind, elements: elements, bytesSent: c.bytesSent, rounds: c.rounds, offlineBytes: c.offlineBytes)
     }
 
     /// An analytic charge with different byte counts per party (client first).

@@ -8,8 +8,9 @@ public enum LinearLayerModel: Sendable {
     case beaver
     /// HE-based (Cheetah/BumbleBee): the client sends ⌈T·d/N⌉ query ciphertexts, the server
     /// answers with ⌈T·d'/N⌉ response ciphertexts (interleaved packing), then each output
-    /// is truncated by the profile's truncation.
-    case homomorphic(slots: Int, queryBytes: Int, responseBytes: Int, rounds: Int)
+    /// is truncated by the profile's truncation. `privateProducts`: private × private
+    /// matmuls (attention) run the same HE product, each party once (`privateCost`).
+    case homomorphic(slots: Int, queryBytes: Int, responseBytes: Int, rounds: Int, privateProducts: Bool = false)
     /// Charged per output and operand element from a cited formula (SIGMA: opens only the
     /// masked outputs; keys cover the operands and outputs).
     case analytic(bitsPerOutput: Double, rounds: Int, offlineBytesPerOutput: Double, offlineBytesPerOperandElement: Double)
@@ -19,7 +20,7 @@ public enum LinearLayerModel: Sendable {
         switch self {
         case .beaver:
             return nil
-        case let .homomorphic(slots, query, response, rounds):
+        case let .homomorphic(slots, query, response, rounds, _):
             // Sizes are bounded by the model's validation (≤ 2^50 elements per tensor); the
             // profile's byte counts are not, so the products saturate.
             let queries = (t * d + slots - 1) / slots, responses = (t * dOut + slots - 1) / slots
@@ -32,7 +33,37 @@ public enum LinearLayerModel: Sendable {
     }
 }
 
+extension LinearLayerModel {
+    /// An HE product (query and answer), as Cheetah/BumbleBee run it.
+    public var isHomomorphic: Bool {
+        if case .homomorphic = self { return true }
+        return false
+    }
+
+    /// Bytes each party sends and rounds for `batch` private × private products
+    /// [m×k]·[k×n] under a homomorphic model with `privateProducts` (SPU Cheetah's
+    /// `mmul_aa`, two HE DotOLEs run at once, one per party): each party encrypts its share
+    /// of the operand with fewer ciphertexts, min(⌈m·k/N⌉, ⌈k·n/N⌉) queries, and answers
+    /// the other's with ⌈m·n/N⌉ responses. Nil otherwise (the products are executed).
+    public func privateCost(batch: Int, m: Int, k: Int, n: Int) -> (perParty: Int, rounds: Int)? {
+        guard case let .homomorphic(slots, query, response, rounds, true) = self else { return nil }
+        func ciphertexts(_ elements: Int) -> Int { (elements + slots - 1) / slots }
+        let perProduct = min(ciphertexts(m * k), ciphertexts(k * n)).saturatingMultiplying(query)
+            .saturatingAdding(ciphertexts(m * n).saturatingMultiplying(response))
+        return (perProduct.saturatingMultiplying(batch), rounds)
+    }
+}
+
 extension Channel {
+    /// Charges `batch` private × private [m×k]·[k×n] products by `model`'s HE formula;
+    /// false when the model executes them (Beaver matrix triples).
+    public func chargePrivateMatmul(_ model: LinearLayerModel, batch: Int, m: Int, k: Int, n: Int) -> Bool {
+        guard let c = model.privateCost(batch: batch, m: m, k: k, n: n) else { return false }
+        charge("matmul", elements: batch * m * n, bytesSent: [c.perParty, c.perParty], rounds: c.rounds,
+               multiplyAccumulates: (batch * m * n).saturatingMultiplying(k))
+        return true
+    }
+
     /// Charges one [rows×d]·[d×d'] product by `model`'s formula (the client's and the
     /// server's bytes; an HE product's answer follows its query, so the two directions are
     /// sequential). Returns false for `.beaver`, which is executed instead.

@@ -48,6 +48,10 @@ public final class TwoPartyBackend: ArithmeticBackend {
     public func multiplyInteger(_ a: SharedTensor, _ k: Int) -> SharedTensor { local(engine.multiplyInteger(a, k)) }
     public func multiply(_ a: SharedTensor, _ b: SharedTensor) -> SharedTensor { engine.multiply(a, b) }
     public func square(_ a: SharedTensor) -> SharedTensor { engine.square(a) }
+    public func multiplyByBit(_ a: SharedTensor, _ bit: SharedTensor) -> SharedTensor {
+        guard let cost = engine.settings.selectCost else { return engine.multiply(a, bit) }
+        return engine.analyticSelect(a, bit: bit, cost: cost)
+    }
     public func sum(_ a: SharedTensor, alongAxis axis: Int) -> SharedTensor { local(engine.sum(a, alongAxis: axis)) }
     public func multiplyPublic(_ a: SharedTensor, _ m: Tensor<Double>) -> SharedTensor { local(engine.multiplyPublic(a, m)) }
     public func addPublic(_ a: SharedTensor, _ m: Tensor<Double>) -> SharedTensor { local(engine.addPublic(a, m)) }
@@ -146,7 +150,17 @@ extension TwoPartyBackend {
 
     /// a [..., m, k] · b [..., k, n], both private: batched matrix Beaver triples.
     public func privateProduct(_ a: SharedTensor, _ b: SharedTensor) -> SharedTensor {
-        (try? engine.matmul(a, b)) ?? a
+        let m = a.shape.count >= 2 ? a.shape[a.shape.count - 2] : 1, k = a.shape.last ?? 1, n = b.shape.last ?? 1
+        let batch = a.count / max(m * k, 1)
+        guard a.shape.count >= 2, b.shape.count >= 2, engine.channel.chargePrivateMatmul(linearModel, batch: batch, m: m, k: k, n: n) else {
+            return (try? engine.matmul(a, b)) ?? a
+        }
+        // Formula-priced (HE): the exact product at twice the precision, shared and truncated.
+        let clear = (try? engine.reconstruct(a).matmul(engine.reconstruct(b))) ?? Tensor(uncheckedShape: Array(a.shape.dropLast()) + [n], repeating: 0)
+        let scale = Double(sign: .plus, exponent: engine.settings.fractionalBits, significand: 1)
+        var raw = engine.share(clear.map { $0 * scale })
+        raw.fractionalBits = 2 * engine.settings.fractionalBits
+        return engine.truncated(raw)
     }
 
     public func transposedShares(_ a: SharedTensor, _ permutation: [Int]) -> SharedTensor {

@@ -132,6 +132,13 @@ public final class TwoPartyEstimator: ArithmeticBackend {
         product(a, b, kind: "mul", openings: a.count + b.count, cost: settings.multiplicationCost)
     }
 
+    public func multiplyByBit(_ a: Value, _ bit: Value) -> Value {
+        guard let cost = settings.selectCost else { return multiply(a, bit) }
+        let shape = broadcastShape(a.shape, bit.shape)
+        channel.charge("select", cost, elements: shape.reduce(1, *))
+        return Value(shape: shape, fractionalBits: a.fractionalBits)
+    }
+
     public func square(_ a: Value) -> Value {
         if let cost = settings.squareCost ?? settings.multiplicationCost {
             channel.charge("square", cost, elements: a.count)
@@ -216,6 +223,9 @@ public final class TwoPartyEstimator: ArithmeticBackend {
     public func privateMatmulCost(_ a: Value, _ b: Value) -> Value {
         let m = a.shape[a.shape.count - 2], n = b.shape.last ?? 1
         let batch = a.count / max(m * (a.shape.last ?? 1), 1)
+        if channel.chargePrivateMatmul(linearModel, batch: batch, m: m, k: a.shape.last ?? 1, n: n) {
+            return truncated(Value(shape: Array(a.shape.dropLast()) + [n], fractionalBits: 2 * f))
+        }
         channel.recordOpening("matmul", elements: a.count + b.count, multiplications: batch * m * n,
                               multiplyAccumulates: (batch * m * n).saturatingMultiplying(a.shape.last ?? 1))
         return truncated(Value(shape: Array(a.shape.dropLast()) + [n], fractionalBits: a.fractionalBits + b.fractionalBits))

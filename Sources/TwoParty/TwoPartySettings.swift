@@ -18,6 +18,9 @@ public struct TwoPartySettings: Sendable, Hashable {
     public var equalityCost: AnalyticCost?
     public var multiplicationCost: AnalyticCost?
     public var squareCost: AnalyticCost?
+    /// A bit × arithmetic product (SPU Cheetah's `mul_a1b`) charged by formula: exact, no
+    /// truncation. Nil: a general product.
+    public var selectCost: AnalyticCost?
     /// With `truncationCost`, truncation is analytic: ⌊x/2^m⌋ rounded up with probability
     /// frac(x/2^m) (the ±1-ulp error of probabilistic truncation).
     public var truncationCost: AnalyticCost?
@@ -49,7 +52,7 @@ public struct TwoPartySettings: Sendable, Hashable {
             throw .invalidParameter("wire and offline byte counts must be positive")
         }
         for (name, cost) in [("comparison", comparisonCost), ("equality", equalityCost), ("multiplication", multiplicationCost),
-                             ("square", squareCost), ("truncation", truncationCost)] {
+                             ("square", squareCost), ("select", selectCost), ("truncation", truncationCost)] {
             guard let c = cost else { continue }
             guard c.isValid else {
                 throw .invalidParameter("\(name) cost must be non-negative")

@@ -128,7 +128,7 @@ struct DecodingTests {
 
     /// Prefill + K decode steps: the estimate's costs equal the executed ones', for the
     /// phases too, under share-level and formula-priced profiles and CKKS.
-    @Test(arguments: ["crypten", "bumblebee", "ckks-openfhe"])
+    @Test(arguments: ["crypten", "bumblebee", "spu-cheetah", "ckks-openfhe"])
     func generationEstimateEqualsExecute(_ profile: String) throws {
         for family in [ModelFamily.gpt2, .llama, .neox] {
             let shape = ModelShape(name: "tiny-\(family.rawValue)", layers: 2, heads: 4, width: 16, ffnWidth: 32, vocabulary: 24,

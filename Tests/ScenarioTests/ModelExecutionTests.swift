@@ -120,7 +120,7 @@ struct ModelRunnerTests {
 struct EstimateTests {
     /// Shape-only costs equal the executed engine's, for every two-party profile and several
     /// architectures (tiny model, embeddings included).
-    @Test(arguments: ["crypten", "crypten-minimal", "spu-semi2k", "bumblebee", "sigma"])
+    @Test(arguments: ["crypten", "crypten-minimal", "spu-semi2k", "spu-cheetah", "bumblebee", "sigma"])
     func estimateEqualsExecute(profileName: String) throws {
         let shape = ModelShape(name: "tiny", layers: 2, heads: 2, width: 16, ffnWidth: 64, vocabulary: 24)
         for architecture in [Architecture.baseline, .smR, .aero, .powerSoftmax] {

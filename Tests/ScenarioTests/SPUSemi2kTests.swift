@@ -36,6 +36,10 @@ struct SPUSemi2kTests {
         ("matmul_x_privW [128, 768]x[768, 3072]", "matmul", false), ("matmul_x_privW [128, 3072]x[3072, 768]", "matmul", false),
         ("matmul_x_privW [32, 768]x[768, 768]", "matmul", false),
         ("attn_QKt [12, 128, 64]x[12, 64, 128]", "matmul", false), ("attn_AV [12, 128, 128]x[12, 128, 64]", "matmul", false),
+        // Charged from their own measurement (the profile's analytic entries): a check of the
+        // per-element and per-row split on the measured shapes.
+        ("rsqrt [1024]", "inv-sqrt", true), ("tanh [1024]", "tanh", true), ("gelu_tanh [1024]", "gelu", true),
+        ("gelu_tanh [128, 3072]", "gelu", true), ("layernorm [128, 768]", "layernorm", true),
     ]
 
     @Test(arguments: matched.map(\.0)) func bytesPerPartyEqualSPU(_ label: String) throws {

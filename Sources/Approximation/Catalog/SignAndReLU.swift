@@ -51,7 +51,7 @@ public struct ReLUApproximation: ElementwiseApproximation {
     }
 
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, on b: B) -> B.Value {
-        b.multiply(x, b.addConstant(b.negate(sign.isNegative(x, on: b)), 1))
+        b.multiplyByBit(x, b.addConstant(b.negate(sign.isNegative(x, on: b)), 1))
     }
 }
 
