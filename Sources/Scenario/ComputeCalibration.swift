@@ -88,7 +88,7 @@ public enum ComputeCalibration {
     /// An invocation (the start of a run) and a local operation are priced per event, a
     /// protocol step per round.
     public static let groups: [(name: String, kinds: [String])] = [
-        ("invocation", ["invocation"]), ("local", ["local"]), ("mul", ["mul"]), ("square", ["square"]), ("binary", ["a2b", "and", "eq", "b2a", "ltz", "normalize"]),
+        ("invocation", ["invocation"]), ("local", ["local"]), ("mul", ["mul"]), ("square", ["square"]), ("binary", ["a2b", "and", "eq", "b2a", "ltz", "select", "normalize"]),
         ("matmul", ["matmul", "linear"]), ("truncate", ["truncate"]),
     ]
 
