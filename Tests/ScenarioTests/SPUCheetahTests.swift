@@ -11,21 +11,7 @@ import Testing
 /// own repeats spanned (min … max, widened by 2 %).
 @Suite("SPU Cheetah against the measured peer")
 struct SPUCheetahTests {
-    struct Op: Decodable {
-        struct Party: Decodable { var bytes_sent: Int; var send_bytes_min: Int; var send_bytes_max: Int; var send_actions: Int }
-        struct Input: Decodable { var shape: [Int] }
-        var label: String
-        var `protocol`: String
-        var inputs: [Input]
-        var parties: [String: Party]
-    }
-    struct Fixture: Decodable { var ops: [Op] }
-
-    static let fixture: [Op] = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("TwoPartyTests/Fixtures/spu_costs.json")
-        return ((try? JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url)))?.ops ?? []).filter { $0.protocol == "CHEETAH" }
-    }()
+    static let fixture = SPUCostFixture.ops("CHEETAH")
 
     /// Fixture label → PISim op. Not matched: gelu_erf (XLA's erf expansion; the profile's
     /// GELU is jax.nn.gelu's default tanh form), matmul_x_secretW (no PISim op multiplies
@@ -45,11 +31,10 @@ struct SPUCheetahTests {
     ]
 
     /// PISim's bytes per party for a fixture op.
-    static func predicted(_ label: String) throws -> (pisim: [Int], spu: Op) {
+    static func predicted(_ label: String) throws -> (pisim: [Int], spu: SPUCostFixture.Op) {
         let (_, op) = try #require(matched.first { $0.0 == label })
         let measured = try #require(fixture.first { $0.label == label }, "fixture entry \(label)")
-        let shapes = measured.inputs.map(\.shape)
-        let shape: [Int] = op != "matmul" ? shapes[0] : shapes[0].count == 3 ? shapes[0] + [shapes[1][2]] : shapes[0] + [shapes[1][1]]
+        let shape = SPUCostFixture.shape(measured, pisimOp: op)
         var profile = try ProtocolProfile.load("spu-cheetah")
         if label.contains("enable_optimize_denominator_with_broadcast") { profile.nonlinearities["softmax"]?.division = .perRowBroadcast }
 

@@ -8,21 +8,7 @@ import Testing
 /// rounds as SPU sends messages. SEMI2K's counts are deterministic (the fixture's min = max).
 @Suite("SPU semi2k against the measured peer")
 struct SPUSemi2kTests {
-    struct Op: Decodable {
-        struct Party: Decodable { var bytes_sent: Int; var send_actions: Int }
-        struct Input: Decodable { var shape: [Int] }
-        var label: String
-        var `protocol`: String
-        var inputs: [Input]
-        var parties: [String: Party]
-    }
-    struct Fixture: Decodable { var ops: [Op] }
-
-    static let fixture: [Op] = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("TwoPartyTests/Fixtures/spu_costs.json")
-        return ((try? JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url)))?.ops ?? []).filter { $0.protocol == "SEMI2K" }
-    }()
+    static let fixture = SPUCostFixture.ops("SEMI2K")
 
     /// (fixture label, PISim op, whether SPU's send actions are the rounds: one message per
     /// round for elementwise ops; a matmul opens its two operands as two messages of one round).
@@ -45,8 +31,7 @@ struct SPUSemi2kTests {
     @Test(arguments: matched.map(\.0)) func bytesPerPartyEqualSPU(_ label: String) throws {
         let (_, op, roundsAreMessages) = try #require(Self.matched.first { $0.0 == label })
         let measured = try #require(Self.fixture.first { $0.label == label }, "fixture entry \(label)")
-        let shapes = measured.inputs.map(\.shape)
-        let shape: [Int] = op != "matmul" ? shapes[0] : shapes[0].count == 3 ? shapes[0] + [shapes[1][2]] : shapes[0] + [shapes[1][1]]
+        let shape = SPUCostFixture.shape(measured, pisimOp: op)
         var profile = try ProtocolProfile.load("spu-semi2k")
         if label.contains("enable_optimize_denominator_with_broadcast") {
             // The compiler option makes the divide one reciprocal per row, broadcast, and a product.
