@@ -5,8 +5,9 @@ import Transformer
 /// run that cannot fit is refused with the figure instead of aborting minutes later.
 ///
 /// peak ≈ 150 MB + a · (attention scores, B·H·T²) + w · (elements of the largest linear
-/// layer: the embedding V·d plus the one-hot tokens B·T·V with embeddings, else the FFN
-/// d·ffn), with per-element allowances measured as peak RSS (`/usr/bin/time -f %M`) of
+/// layer: the embedding V·d plus the one-hot tokens B·T·V with embeddings — a ViT's patch
+/// projection and patches instead — else the FFN d·ffn) + w · (a decoding run's KV cache,
+/// 2·L·B·(T + K)·kv width; the weights' allowance, not measured separately), with per-element allowances measured as peak RSS (`/usr/bin/time -f %M`) of
 /// release builds on the 2-core development machine (2026-12-02):
 /// - two-party, executed softmax (crypten): 1.24 GB at T = 512 and 4.78 GB at T = 1024
 ///   (one block, no embeddings) → a = 420 B; an analytic softmax (bumblebee): 0.34 GB at
@@ -19,7 +20,7 @@ import Transformer
 public struct MemoryEstimate: Sendable, Hashable {
     /// Estimated peak resident bytes.
     public var bytes: Int
-    /// The term that dominates ("attention scores", "embedding").
+    /// The term that dominates ("attention scores", "embedding", "KV cache").
     public var dominantTerm: String
 
     /// The estimate for an execute run of `request` (saturating: a request whose shapes
@@ -27,8 +28,10 @@ public struct MemoryEstimate: Sendable, Hashable {
     public init(executing request: RunRequest) {
         let m = request.model, b = Double(request.batch), t = Double(request.tokens)
         let scores = b * Double(m.heads) * t * t
-        let linear = request.includeEmbeddings ? Double(m.vocabulary) * Double(m.width) + b * t * Double(m.vocabulary)
+        let linear = request.includeEmbeddings ? Double(m.inputWidth) * Double(m.width) + b * t * Double(m.inputWidth)
             : Double(m.width) * Double(m.ffnWidth)
+        // Decoding keeps every block's keys and values for the whole context.
+        let cache = request.generate > 0 ? 2 * Double(m.layers) * b * (t + Double(request.generate)) * Double(m.kvWidth) : 0
         let perScore: Double, perWeight: Double
         if request.profile.ckks != nil {
             (perScore, perWeight) = (2400, 2400)
@@ -37,7 +40,8 @@ public struct MemoryEstimate: Sendable, Hashable {
             perScore = request.profile.nonlinearities[attention]?.method == "analytic" ? 120 : 420
             perWeight = 65
         }
-        let terms = [("attention scores", perScore * scores), (request.includeEmbeddings ? "embedding" : "FFN weights", perWeight * linear)]
+        let terms = [("attention scores", perScore * scores), (request.includeEmbeddings ? "embedding" : "FFN weights", perWeight * linear),
+                     ("KV cache", perWeight * cache)]
         let total = 150e6 + terms.reduce(0) { $0 + $1.1 }
         bytes = Int(saturatingCost: total)
         dominantTerm = terms.max { $0.1 < $1.1 }?.0 ?? "attention scores"

@@ -56,6 +56,12 @@ struct ComputeModelTests {
         }
     }
 
+    /// bumblebee runs on SPU's CHEETAH code and carries spu-cheetah's compute section.
+    @Test func bumblebeeComputeIsCheetahs() throws {
+        let a = try #require(try ProtocolProfile.load("bumblebee").settings.compute), b = try #require(try ProtocolProfile.load("spu-cheetah").settings.compute)
+        #expect(a.rates == b.rates && a.perMultiplyAccumulateSeconds == b.perMultiplyAccumulateSeconds && a.defaultRate == b.defaultRate)
+    }
+
     /// PISim sends exactly CrypTen's bytes (PISim's two parties' sum = each CrypTen party's
     /// counter, which counts an all_reduce's sends and receives) and rounds for every timed op.
     @Test func bytesAndRoundsEqualCrypTen() throws {
