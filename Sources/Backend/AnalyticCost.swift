@@ -27,6 +27,26 @@ public struct AnalyticCost: Sendable, Hashable {
     public var bytesPerBatch: [Double] = [0, 0]
     /// Costs that replace this one for n ≤ `upTo` (the first that fits; this one above them all).
     public var tiers: [Tier] = []
+    /// Under a causal mask the protocol evaluates only the unmasked entries (SIGMA's
+    /// attention works on the packed lower triangle): per-element terms apply to
+    /// T(T+1)/2 of each T × T block, per-row terms to every row.
+    public var maskedElementsOnly = false
+
+    /// This cost with every per-element term (bits of both parties, offline bytes, and
+    /// the tiers') multiplied by `fraction`.
+    public func scalingPerElement(by fraction: Double) -> AnalyticCost {
+        var c = self
+        c.bitsPerElement *= fraction
+        c.bitsPerTruncatedBit *= fraction
+        c.offlineBytesPerElement *= fraction
+        if var p = c.partyOne {
+            p.bitsPerElement *= fraction
+            p.bitsPerTruncatedBit *= fraction
+            c.partyOne = p
+        }
+        c.tiers = tiers.map { Tier(upTo: $0.upTo, cost: $0.cost.scalingPerElement(by: fraction)) }
+        return c
+    }
 
     /// Party 1's bits per element, per row and per truncated bit.
     public struct PartyBits: Sendable, Hashable {

@@ -83,7 +83,7 @@ public struct ProtocolProfile: Sendable {
                                    "reciprocal_range", "exp_iterations", "sign_corrected", "epsilon", "p", "variant", "source",
                                    "bits_per_element", "bits_per_row", "rounds", "rounds_per_log2_row",
                                    "offline_bytes_per_element", "offline_bytes_per_row", "value_method", "divide", "normalize",
-                                   "party1_bits_per_element", "party1_bits_per_row", "tiers"]
+                                   "party1_bits_per_element", "party1_bits_per_row", "tiers", "masked_elements_only"]
 
     /// Parses and validates a profile document.
     ///
@@ -190,11 +190,12 @@ public struct ProtocolProfile: Sendable {
             case "analytic":
                 linear = .analytic(bitsPerOutput: try need("bits_per_output").nonNegative(), rounds: try need("rounds").count(),
                                    offlineBytesPerOutput: try m["offline_bytes_per_output"]?.nonNegative() ?? 0,
-                                   offlineBytesPerOperandElement: try m["offline_bytes_per_operand_element"]?.nonNegative() ?? 0)
+                                   offlineBytesPerOperandElement: try m["offline_bytes_per_operand_element"]?.nonNegative() ?? 0,
+                                   privateProducts: try m["private_products"]?.bool() ?? false)
             default: linear = .beaver
             }
-            if let p = m["private_products"], !linear.isHomomorphic {
-                throw p.error("private_products applies to algorithm: homomorphic only")
+            if let p = m["private_products"], case .beaver = linear {
+                throw p.error("private_products applies to algorithms homomorphic and analytic (beaver executes every product)")
             }
         }
 
@@ -286,7 +287,7 @@ public struct ProtocolProfile: Sendable {
             }
         }
         let analyticKeys = ["bits_per_element", "bits_per_row", "rounds", "rounds_per_log2_row", "offline_bytes_per_element",
-                            "offline_bytes_per_row", "value_method", "party1_bits_per_element", "party1_bits_per_row", "tiers"]
+                            "offline_bytes_per_row", "value_method", "party1_bits_per_element", "party1_bits_per_row", "tiers", "masked_elements_only"]
         if o.method == "analytic" {
             if m["method"] != nil {
                 guard m["bits_per_element"] != nil || m["bits_per_row"] != nil, m["rounds"] != nil else {
@@ -305,6 +306,7 @@ public struct ProtocolProfile: Sendable {
                                                     bitsPerRow: try m["party1_bits_per_row"]?.nonNegative() ?? c.bitsPerRow)
             }
             if m["tiers"] != nil { c.tiers = try analyticCost(m).tiers }
+            if let v = m["masked_elements_only"] { c.maskedElementsOnly = try v.bool() }
             o.analyticCost = c
             if let v = m["value_method"] { o.valueMethod = try v.choice(methods) }
         } else if let extra = analyticKeys.first(where: { m[$0] != nil }) {

@@ -155,8 +155,10 @@ extension TwoPartyBackend {
         guard a.shape.count >= 2, b.shape.count >= 2, engine.channel.chargePrivateMatmul(linearModel, batch: batch, m: m, k: k, n: n) else {
             return (try? engine.matmul(a, b)) ?? a
         }
-        // Formula-priced (HE): the exact product at twice the precision, shared and truncated.
+        // Formula-priced: the exact product; HE products are then truncated by the profile's
+        // truncation (charged), an analytic protocol's formula includes its own.
         let clear = (try? engine.reconstruct(a).matmul(engine.reconstruct(b))) ?? Tensor(uncheckedShape: Array(a.shape.dropLast()) + [n], repeating: 0)
+        guard linearModel.isHomomorphic else { return engine.share(clear) }
         let scale = Double(sign: .plus, exponent: engine.settings.fractionalBits, significand: 1)
         var raw = engine.share(clear.map { $0 * scale })
         raw.fractionalBits = 2 * engine.settings.fractionalBits

@@ -224,7 +224,8 @@ public final class TwoPartyEstimator: ArithmeticBackend {
         let m = a.shape[a.shape.count - 2], n = b.shape.last ?? 1
         let batch = a.count / max(m * (a.shape.last ?? 1), 1)
         if channel.chargePrivateMatmul(linearModel, batch: batch, m: m, k: a.shape.last ?? 1, n: n) {
-            return truncated(Value(shape: Array(a.shape.dropLast()) + [n], fractionalBits: 2 * f))
+            let out = Value(shape: Array(a.shape.dropLast()) + [n], fractionalBits: 2 * f)
+            return linearModel.isHomomorphic ? truncated(out) : Value(shape: out.shape, fractionalBits: f)
         }
         channel.recordOpening("matmul", elements: a.count + b.count, multiplications: batch * m * n,
                               multiplyAccumulates: (batch * m * n).saturatingMultiplying(a.shape.last ?? 1))

@@ -91,9 +91,13 @@ extension AnalyticApproximation: MaskableRowFunction {
         (base as? any MaskableRowFunction)?.reference(x, mask: mask) ?? base.reference(x)
     }
 
-    /// The profile's cost for the full rows (protocols compute the masked entries too).
+    /// The profile's cost for the full rows (protocols compute the masked entries too),
+    /// or, with `maskedElementsOnly`, per-element terms for the unmasked lower triangle only
+    /// ((n + 1)/2n of each causal row block; a shape-only mask is causal too).
     public func evaluate<B: ArithmeticBackend>(_ x: B.Value, mask: Tensor<Double>, on b: B) -> B.Value {
-        b.analytic(x, kind: base.function, cost: cost) { x in
+        let n = max(mask.shape.last ?? 1, 1)
+        let charged = cost.maskedElementsOnly ? cost.scalingPerElement(by: Double(n + 1) / Double(2 * n)) : cost
+        return b.analytic(x, kind: base.function, cost: charged) { x in
             guard !idealValues, let masked = base as? any MaskableRowFunction else { return reference(x, mask: mask) }
             return masked.evaluate(x, mask: mask, on: PlaintextBackend())
         }
