@@ -14,6 +14,9 @@ import Foundation
 public enum HuggingFaceConfig {
     public static let supportedTypes = ["gpt2", "bert", "llama", "gpt_neox", "vit"]
 
+    /// The largest config file read (Hugging Face configs are a few kB).
+    public static let maximumBytes = 1 << 24
+
     /// The model shape `path` describes, named by its `_name_or_path` (or the file's folder),
     /// and for ViT the tokens one image makes ((image / patch)² + 1).
     ///
@@ -21,7 +24,14 @@ public enum HuggingFaceConfig {
     ///   an unknown `model_type` (with the supported ones), a missing or non-integer key, or
     ///   an activation PISim does not model for that family.
     public static func load(path: String) throws(TransformerError) -> (shape: ModelShape, imageTokens: Int?) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .invalidOption("\(path): cannot read the file") }
+        // Read at most `maximumBytes` + 1 (a device or a huge file is refused, not exhausted).
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .invalidOption("\(path): cannot read the file") }
+        defer { try? handle.close() }
+        let data: Data
+        do { data = try handle.read(upToCount: maximumBytes + 1) ?? Data() } catch {
+            throw .invalidOption("\(path): cannot read the file (\(error.localizedDescription))")
+        }
+        guard data.count <= maximumBytes else { throw .invalidOption("\(path): over \(maximumBytes >> 20) MiB; a config.json is a few kB") }
         let value: HeaderValue
         do { value = try WeightFile.parseHeader(Array(data), path: path, format: "JSON document") } catch {
             throw .invalidOption(error.description)
