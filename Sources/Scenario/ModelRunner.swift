@@ -231,6 +231,13 @@ public enum ModelRunner {
         return try [rows(r.rows)] + (0..<r.generate).map { _ in try rows(r.batch) }
     }
 
+    /// `inputRows`' shapes without values (estimate fidelity).
+    static func shapeOnlyInputs(_ r: RunRequest) -> [Tensor<Double>] {
+        let width = r.includeEmbeddings ? r.model.inputWidth : r.model.width
+        return [Tensor<Double>(uncheckedShape: [r.rows, width], scalars: [])]
+            + Array(repeating: Tensor<Double>(uncheckedShape: [r.batch, width], scalars: []), count: r.generate)
+    }
+
     /// The prefill of `inputs[0]`, then a decode step per further input (each under the
     /// scope "decode", reading and extending the KV cache); each pass's output. One path for
     /// every backend: the private run, the exact reference and the estimate.
@@ -340,9 +347,7 @@ extension ModelRunner {
         }
         let model = TransformerModel(configuration: try configuration(r, exact: false), weights: try modelWeights(r))
         var trace = [NonlinearityCall]()
-        let width = r.includeEmbeddings ? r.model.inputWidth : r.model.width
-        let inputs = [Tensor<Double>(uncheckedShape: [r.rows, width], scalars: [])]
-            + Array(repeating: Tensor<Double>(uncheckedShape: [r.batch, width], scalars: []), count: r.generate)
+        let inputs = shapeOnlyInputs(r)
         if let ckks = r.profile.ckks {
             let b = try ckks.backend(seed: r.seed, tracksValues: false)
             _ = ckksForward(model, inputs: inputs, on: b, trace: &trace, progress: nil, observe: nil)

@@ -44,65 +44,58 @@ public enum HuggingFaceConfig {
 
     static func parse(_ c: [String: HeaderValue], path: String) throws(TransformerError) -> (shape: ModelShape, imageTokens: Int?) {
         let r = ConfigReader(fields: c, path: path)
-        func fail(_ key: String, _ why: String) -> TransformerError { r.fail(key, why) }
-        func string(_ key: String) -> String? { r.string(key) }
-        func int(_ key: String, default value: Int? = nil) throws(TransformerError) -> Int { try r.int(key, default: value) }
-        func double(_ key: String, default value: Double) throws(TransformerError) -> Double { try r.double(key, default: value) }
-        func bool(_ key: String, default value: Bool) throws(TransformerError) -> Bool { try r.bool(key, default: value) }
-        func activation(_ key: String, allowed: [String]) throws(TransformerError) { try r.activation(key, allowed: allowed) }
-        func present(_ key: String) -> HeaderValue? { r.present(key) }
-        guard let type = string("model_type") else { throw fail("model_type", "missing; supported: \(supportedTypes.joined(separator: ", "))") }
-        let name = string("_name_or_path").flatMap { $0.isEmpty ? nil : $0 }
+        guard let type = r.string("model_type") else { throw r.fail("model_type", "missing; supported: \(supportedTypes.joined(separator: ", "))") }
+        let name = r.string("_name_or_path").flatMap { $0.isEmpty ? nil : $0 }
             ?? URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent
         var shape: ModelShape
         var imageTokens: Int?
         switch type {
         case "gpt2":
-            try activation("activation_function", allowed: ["gelu_new", "gelu", "gelu_pytorch_tanh"])
-            let d = try int("n_embd")
-            shape = ModelShape(name: name, layers: try int("n_layer"), heads: try int("n_head"), width: d,
-                               ffnWidth: try int("n_inner", default: 4 * d), vocabulary: try int("vocab_size"), family: .gpt2)
-            shape.design.normEpsilon = try double("layer_norm_epsilon", default: 1e-5)
+            try r.activation("activation_function", allowed: ["gelu_new", "gelu", "gelu_pytorch_tanh"])
+            let d = try r.int("n_embd")
+            shape = ModelShape(name: name, layers: try r.int("n_layer"), heads: try r.int("n_head"), width: d,
+                               ffnWidth: try r.int("n_inner", default: 4 * d), vocabulary: try r.int("vocab_size"), family: .gpt2)
+            shape.design.normEpsilon = try r.double("layer_norm_epsilon", default: 1e-5)
         case "bert":
-            try activation("hidden_act", allowed: ["gelu"])
-            shape = ModelShape(name: name, layers: try int("num_hidden_layers"), heads: try int("num_attention_heads"),
-                               width: try int("hidden_size"), ffnWidth: try int("intermediate_size"), vocabulary: try int("vocab_size"), family: .bert)
-            shape.design.normEpsilon = try double("layer_norm_eps", default: 1e-12)
+            try r.activation("hidden_act", allowed: ["gelu"])
+            shape = ModelShape(name: name, layers: try r.int("num_hidden_layers"), heads: try r.int("num_attention_heads"),
+                               width: try r.int("hidden_size"), ffnWidth: try r.int("intermediate_size"), vocabulary: try r.int("vocab_size"), family: .bert)
+            shape.design.normEpsilon = try r.double("layer_norm_eps", default: 1e-12)
         case "llama":
-            try activation("hidden_act", allowed: ["silu"])
-            let heads = try int("num_attention_heads")
-            shape = ModelShape(name: name, layers: try int("num_hidden_layers"), heads: heads, width: try int("hidden_size"),
-                               ffnWidth: try int("intermediate_size"), vocabulary: try int("vocab_size"), family: .llama,
-                               kvHeads: try int("num_key_value_heads", default: heads))
-            shape.design.normEpsilon = try double("rms_norm_eps", default: 1e-6)
-            if let hd = present("head_dim"), case let .integer(n) = hd, shape.heads > 0, n != shape.width / shape.heads {
-                throw fail("head_dim", "\(n) differs from hidden_size / num_attention_heads; PISim's heads are d / H wide")
+            try r.activation("hidden_act", allowed: ["silu"])
+            let heads = try r.int("num_attention_heads")
+            shape = ModelShape(name: name, layers: try r.int("num_hidden_layers"), heads: heads, width: try r.int("hidden_size"),
+                               ffnWidth: try r.int("intermediate_size"), vocabulary: try r.int("vocab_size"), family: .llama,
+                               kvHeads: try r.int("num_key_value_heads", default: heads))
+            shape.design.normEpsilon = try r.double("rms_norm_eps", default: 1e-6)
+            if let hd = r.present("head_dim"), case let .integer(n) = hd, shape.heads > 0, n != shape.width / shape.heads {
+                throw r.fail("head_dim", "\(n) differs from hidden_size / num_attention_heads; PISim's heads are d / H wide")
             }
-            shape.design.rotaryBase = try double("rope_theta", default: 10_000)
-            shape.design.tiedHead = try bool("tie_word_embeddings", default: false)
-            if present("rope_scaling") != nil { throw fail("rope_scaling", "scaled rotary embeddings are not modelled") }
+            shape.design.rotaryBase = try r.double("rope_theta", default: 10_000)
+            shape.design.tiedHead = try r.bool("tie_word_embeddings", default: false)
+            if r.present("rope_scaling") != nil { throw r.fail("rope_scaling", "scaled rotary embeddings are not modelled") }
         case "gpt_neox":
-            try activation("hidden_act", allowed: ["gelu"])
-            shape = ModelShape(name: name, layers: try int("num_hidden_layers"), heads: try int("num_attention_heads"),
-                               width: try int("hidden_size"), ffnWidth: try int("intermediate_size"), vocabulary: try int("vocab_size"), family: .neox)
-            shape.design.normEpsilon = try double("layer_norm_eps", default: 1e-5)
-            shape.design.rotaryFraction = try double("rotary_pct", default: 0.25)
-            shape.design.rotaryBase = try double("rotary_emb_base", default: 10_000)
-            shape.design.parallelResidual = try bool("use_parallel_residual", default: true)
-            shape.design.tiedHead = try bool("tie_word_embeddings", default: false)
+            try r.activation("hidden_act", allowed: ["gelu"])
+            shape = ModelShape(name: name, layers: try r.int("num_hidden_layers"), heads: try r.int("num_attention_heads"),
+                               width: try r.int("hidden_size"), ffnWidth: try r.int("intermediate_size"), vocabulary: try r.int("vocab_size"), family: .neox)
+            shape.design.normEpsilon = try r.double("layer_norm_eps", default: 1e-5)
+            shape.design.rotaryFraction = try r.double("rotary_pct", default: 0.25)
+            shape.design.rotaryBase = try r.double("rotary_emb_base", default: 10_000)
+            shape.design.parallelResidual = try r.bool("use_parallel_residual", default: true)
+            shape.design.tiedHead = try r.bool("tie_word_embeddings", default: false)
         case "vit":
-            try activation("hidden_act", allowed: ["gelu"])
-            let image = try int("image_size"), patch = try int("patch_size"), channels = try int("num_channels", default: 3)
-            guard patch > 0, image > 0, image % patch == 0 else { throw fail("patch_size", "must divide image_size \(image), got \(patch)") }
+            try r.activation("hidden_act", allowed: ["gelu"])
+            let image = try r.int("image_size"), patch = try r.int("patch_size"), channels = try r.int("num_channels", default: 3)
+            guard patch > 0, image > 0, image % patch == 0 else { throw r.fail("patch_size", "must divide image_size \(image), got \(patch)") }
             var classes = 1000
-            if case let .object(labels)? = present("id2label") { classes = labels.count }
-            shape = ModelShape(name: name, layers: try int("num_hidden_layers"), heads: try int("num_attention_heads"),
-                               width: try int("hidden_size"), ffnWidth: try int("intermediate_size"), vocabulary: classes, family: .vit,
+            if case let .object(labels)? = r.present("id2label") { classes = labels.count }
+            shape = ModelShape(name: name, layers: try r.int("num_hidden_layers"), heads: try r.int("num_attention_heads"),
+                               width: try r.int("hidden_size"), ffnWidth: try r.int("intermediate_size"), vocabulary: classes, family: .vit,
                                patchFeatures: channels * patch * patch)
-            shape.design.normEpsilon = try double("layer_norm_eps", default: 1e-12)
+            shape.design.normEpsilon = try r.double("layer_norm_eps", default: 1e-12)
             imageTokens = (image / patch) * (image / patch) + 1
         default:
-            throw fail("model_type", "'\(type)' is not supported; supported: \(supportedTypes.joined(separator: ", "))")
+            throw r.fail("model_type", "'\(type)' is not supported; supported: \(supportedTypes.joined(separator: ", "))")
         }
         try shape.validate()
         return (shape, imageTokens)

@@ -134,14 +134,7 @@ extension TwoPartyBackend {
         let outShape = Array(x.shape.dropLast()) + [dOut]
         if engine.channel.chargeLinear(model, rows: rows, d: d, dOut: dOut) {
             let clear = (try? engine.reconstruct(flat).matmul(w)) ?? Tensor(uncheckedShape: [rows, dOut], repeating: 0)
-            if case .homomorphic = model {
-                let scale = Double(sign: .plus, exponent: engine.settings.fractionalBits, significand: 1)
-                var raw = engine.share(clear.map { $0 * scale })
-                raw.fractionalBits = 2 * engine.settings.fractionalBits
-                let y = engine.truncated(raw)
-                return SharedTensor(shape: outShape, share0: y.share0, share1: y.share1, fractionalBits: y.fractionalBits)
-            }
-            let y = engine.share(clear)
+            let y = pricedProduct(clear, model)
             return SharedTensor(shape: outShape, share0: y.share0, share1: y.share1, fractionalBits: y.fractionalBits)
         }
         let product = (try? engine.matmul(flat, engine.share(w))) ?? flat
@@ -155,10 +148,15 @@ extension TwoPartyBackend {
         guard a.shape.count >= 2, b.shape.count >= 2, engine.channel.chargePrivateMatmul(linearModel, batch: batch, m: m, k: k, n: n) else {
             return (try? engine.matmul(a, b)) ?? a
         }
-        // Formula-priced: the exact product; HE products are then truncated by the profile's
-        // truncation (charged), an analytic protocol's formula includes its own.
         let clear = (try? engine.reconstruct(a).matmul(engine.reconstruct(b))) ?? Tensor(uncheckedShape: Array(a.shape.dropLast()) + [n], repeating: 0)
-        guard linearModel.isHomomorphic else { return engine.share(clear) }
+        return pricedProduct(clear, linearModel)
+    }
+
+    /// The shares of a formula-priced product's exact value: an HE product's at twice the
+    /// precision, truncated by the profile's truncation (charged); an analytic protocol's
+    /// at the engine's precision (its formula includes its truncation).
+    func pricedProduct(_ clear: Tensor<Double>, _ model: LinearLayerModel) -> SharedTensor {
+        guard model.isHomomorphic else { return engine.share(clear) }
         let scale = Double(sign: .plus, exponent: engine.settings.fractionalBits, significand: 1)
         var raw = engine.share(clear.map { $0 * scale })
         raw.fractionalBits = 2 * engine.settings.fractionalBits

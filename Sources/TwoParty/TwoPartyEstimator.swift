@@ -210,13 +210,16 @@ public final class TwoPartyEstimator: ArithmeticBackend {
     public func linearCost(_ x: Value, columns dOut: Int) -> Value {
         let d = x.shape.last ?? 1, rows = x.count / max(d, 1)
         let out = Value(shape: Array(x.shape.dropLast()) + [dOut], fractionalBits: 2 * f)
-        if channel.chargeLinear(linearModel, rows: rows, d: d, dOut: dOut) {
-            if case .homomorphic = linearModel { return truncated(out) }
-            return Value(shape: out.shape, fractionalBits: f)
-        }
+        if channel.chargeLinear(linearModel, rows: rows, d: d, dOut: dOut) { return pricedProduct(out) }
         channel.recordOpening("matmul", elements: x.count + d * dOut, multiplications: rows * dOut,
                               multiplyAccumulates: (rows * dOut).saturatingMultiplying(d))
         return truncated(out)
+    }
+
+    /// As `TwoPartyBackend.pricedProduct`: an HE product truncated (charged), an analytic
+    /// one already at the engine's precision.
+    func pricedProduct(_ out: Value) -> Value {
+        linearModel.isHomomorphic ? truncated(out) : Value(shape: out.shape, fractionalBits: f)
     }
 
     /// As `TwoPartyEngine.matmul`: open both operands, then truncate.
@@ -224,8 +227,7 @@ public final class TwoPartyEstimator: ArithmeticBackend {
         let m = a.shape[a.shape.count - 2], n = b.shape.last ?? 1
         let batch = a.count / max(m * (a.shape.last ?? 1), 1)
         if channel.chargePrivateMatmul(linearModel, batch: batch, m: m, k: a.shape.last ?? 1, n: n) {
-            let out = Value(shape: Array(a.shape.dropLast()) + [n], fractionalBits: 2 * f)
-            return linearModel.isHomomorphic ? truncated(out) : Value(shape: out.shape, fractionalBits: f)
+            return pricedProduct(Value(shape: Array(a.shape.dropLast()) + [n], fractionalBits: 2 * f))
         }
         channel.recordOpening("matmul", elements: a.count + b.count, multiplications: batch * m * n,
                               multiplyAccumulates: (batch * m * n).saturatingMultiplying(a.shape.last ?? 1))

@@ -14,9 +14,7 @@ struct DecodingTests {
     static func calls(_ r: RunRequest) throws -> [String: [[Int]]] {
         let model = TransformerModel(configuration: try ModelRunner.configuration(r, exact: false), weights: try ModelRunner.modelWeights(r))
         let b = try TwoPartyEstimator(settings: r.profile.settings)
-        let width = r.includeEmbeddings ? r.model.inputWidth : r.model.width
-        let inputs = [Tensor<Double>(uncheckedShape: [r.rows, width], scalars: [])]
-            + Array(repeating: Tensor<Double>(uncheckedShape: [r.batch, width], scalars: []), count: r.generate)
+        let inputs = ModelRunner.shapeOnlyInputs(r)
         var trace = [NonlinearityCall]()
         _ = ModelRunner.passes(model, inputs.map { b.input($0) }, on: b, trace: &trace, progress: nil, observe: nil)
         return Dictionary(grouping: trace, by: \.function).mapValues { $0.map(\.shape) }
